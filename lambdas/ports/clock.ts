@@ -1,0 +1,6 @@
+export interface Clock {
+  /** Current time, Unix milliseconds. */
+  nowMs(): number;
+}
+
+export const systemClock: Clock = { nowMs: () => Date.now() };
