@@ -1,0 +1,59 @@
+/**
+ * Environment variable names: the contract between the CDK stack (lib/), the local pipeline
+ * (local/) and the Lambda code. Each function reads and validates its own set once, at cold start
+ * (ingest-config.ts, processor-config.ts).
+ */
+export const ENV = {
+  /** `test` or `live`; the stage's `livemode` expectation follows from it. */
+  stage: 'STAGE',
+
+  // ingest
+  queueUrl: 'QUEUE_URL',
+  /** Secrets Manager secret (name or ARN) holding the webhook signing secret(s). */
+  signingSecretId: 'STRIPE_SIGNING_SECRET_ID',
+  /** Local runs only: signing secret(s), comma-separated; used when no secret id is set. */
+  signingSecrets: 'STRIPE_WEBHOOK_SECRET',
+  maxBodyBytes: 'MAX_BODY_BYTES',
+
+  // processor
+  ledgerTable: 'LEDGER_TABLE_NAME',
+  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
+  deadLetterQueueUrl: 'DLQ_URL',
+  idempotencyExpirySeconds: 'IDEMPOTENCY_EXPIRY_SECONDS',
+  purchaseLeaseSeconds: 'PURCHASE_LEASE_SECONDS',
+  toApiUrl: 'TO_API_URL',
+  /** Secrets Manager secret (name or ARN) holding the Traffic Orchestrator API key. */
+  toApiKeySecretId: 'TO_API_KEY_SECRET_ID',
+  /** Local runs only: the API key itself. */
+  toApiKey: 'TO_API_KEY',
+  toTimeoutMs: 'TO_TIMEOUT_MS',
+  /** The validated plans config (config/plans.json), as JSON. */
+  plansConfig: 'PLANS_CONFIG',
+  /** `ses` (deployed) or `file` (local). */
+  notifier: 'NOTIFIER',
+  /** For NOTIFIER=file: the folder each e-mail is written to. */
+  emailOutboxDir: 'EMAIL_OUTBOX_DIR',
+} as const;
+
+export type Stage = 'test' | 'live';
+
+export function parseStage(value: string | undefined): Stage {
+  if (value === 'test' || value === 'live') return value;
+  throw new Error(`${ENV.stage} must be "test" or "live", got ${JSON.stringify(value)}`);
+}
+
+/** Reads a required variable or throws naming it. */
+export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new Error(`Missing required environment variable ${name}`);
+  return value;
+}
+
+/** Reads an optional positive integer variable, with a default; throws naming it when malformed. */
+export function positiveIntEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
