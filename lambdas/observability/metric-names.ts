@@ -1,0 +1,37 @@
+/**
+ * Every CloudWatch metric the Lambdas emit (EMF through Powertools) and the alarms watch. One
+ * namespace; each function's metrics carry a `service` dimension with its service name.
+ */
+export const METRICS_NAMESPACE = 'StripeLicensing';
+
+export const SERVICES = {
+  ingest: 'stripe-webhook-ingest',
+  processor: 'license-processor',
+} as const;
+
+export const METRIC = {
+  // ingest (service = stripe-webhook-ingest)
+  webhookReceived: 'WebhookReceived',
+  /** Verified and enqueued, or verified and deliberately ignored: both are a successful delivery. */
+  webhookAccepted: 'WebhookAccepted',
+  webhookIgnored: 'WebhookIgnored',
+  webhookRejected: 'WebhookRejected',
+  signatureVerificationFailed: 'SignatureVerificationFailed',
+  webhookEnqueueFailed: 'WebhookEnqueueFailed',
+
+  // processor (service = license-processor)
+  eventProcessed: 'EventProcessed',
+  duplicateEvent: 'DuplicateEvent',
+  eventFailed: 'EventFailed',
+  eventDeadLettered: 'EventDeadLettered',
+  licenseCreated: 'LicenseCreated',
+  licenseCreationFailed: 'LicenseCreationFailed',
+  /** Stripe event `created` → license created, milliseconds. */
+  provisioningLatency: 'ProvisioningLatency',
+  businessRuleViolation: 'BusinessRuleViolation',
+  emailSent: 'EmailSent',
+  emailFailed: 'EmailFailed',
+
+  // reconciliation job (later issue)
+  orphanedPayment: 'OrphanedPayment',
+} as const;
