@@ -5,7 +5,12 @@
  * ts-jest only transpiles (isolatedModules), which keeps a cold run fast on a 2-core machine.
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  testEnvironment: 'node',
+  transform,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/setup-env.ts'],
+};
 
 module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.mjs',

@@ -1,0 +1,18 @@
+import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DeadLetter, DeadLetterSink } from '../ports/dead-letter-sink';
+
+/** Sends a failed event to the SQS dead-letter queue, body unchanged so a redrive replays it as Stripe sent it. */
+export class SqsDeadLetterSink implements DeadLetterSink {
+  constructor(private readonly sqs: SQSClient, private readonly queueUrl: string) {}
+
+  async send(letter: DeadLetter): Promise<void> {
+    const attributes: Record<string, MessageAttributeValue> = {
+      failureReason: { DataType: 'String', StringValue: letter.reason },
+      // SQS caps attribute values at 256 KiB; the message is a sentence, but keep it bounded.
+      failureMessage: { DataType: 'String', StringValue: letter.message.slice(0, 1000) || '-' },
+    };
+    if (letter.eventId) attributes.eventId = { DataType: 'String', StringValue: letter.eventId };
+    if (letter.eventType) attributes.eventType = { DataType: 'String', StringValue: letter.eventType };
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: letter.body, MessageAttributes: attributes }));
+  }
+}

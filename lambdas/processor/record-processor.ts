@@ -1,0 +1,88 @@
+/**
+ * One SQS record → one Stripe event → the workflow, and what happens when it fails:
+ *
+ *   retryable (vendor down, purchase busy, invoice before its checkout, …)
+ *       → failure recorded with its reason, the record is reported failed; SQS redelivers it and,
+ *         after maxReceiveCount, moves it to the DLQ where the recorded reason explains it
+ *   final (bad metadata, unknown price, unparseable body, vendor said 4xx)
+ *       → failure recorded, the message sent straight to the DLQ with its reason, the record
+ *         reported done: retrying cannot help, and it must not loop
+ *
+ * The idempotent wrapper (Powertools, keyed on the Stripe event id) sits inside this, so a failed
+ * attempt leaves no idempotency record behind and a later redrive runs again.
+ */
+import type { SQSRecord } from 'aws-lambda';
+import { ProcessingError, isProcessingError, type FailureReason } from '../domain/errors';
+import type { DeadLetterSink } from '../ports/dead-letter-sink';
+import type { PurchaseLedger } from '../ports/purchase-ledger';
+import type { Clock } from '../ports/clock';
+import { METRIC } from '../observability/metric-names';
+import type { MetricsSink, WorkflowLogger, WorkflowResult } from './purchase-workflow';
+
+/** Failure reasons that mean the business input is wrong (vs. an outage or a parse problem). */
+const BUSINESS_REASONS: ReadonlySet<FailureReason> = new Set([
+  'missing_license_metadata', 'unknown_tier', 'unknown_price', 'product_mismatch', 'invalid_max_domains', 'missing_customer_email',
+]);
+
+export interface RecordProcessorDependencies {
+  /** Parses the body and applies it, idempotently per Stripe event id. */
+  processEvent: (record: SQSRecord) => Promise<WorkflowResult>;
+  ledger: PurchaseLedger;
+  deadLetters: DeadLetterSink;
+  metrics: MetricsSink;
+  logger: WorkflowLogger;
+  clock: Clock;
+}
+
+export function createRecordProcessor(deps: RecordProcessorDependencies): (record: SQSRecord) => Promise<void> {
+  return async (record) => {
+    const eventId = record.messageAttributes?.eventId?.stringValue ?? eventIdFromBody(record.body);
+    const eventType = record.messageAttributes?.eventType?.stringValue ?? null;
+    try {
+      const result = await deps.processEvent(record);
+      deps.metrics.count(METRIC.eventProcessed);
+      if (eventId && Number(record.attributes?.ApproximateReceiveCount ?? '1') > 1) await deps.ledger.clearFailure(eventId);
+      deps.logger.info('Event processed', { eventId, eventType, ...result });
+    } catch (error) {
+      const failure = classify(error);
+      deps.metrics.count(METRIC.eventFailed);
+      if (BUSINESS_REASONS.has(failure.reason)) deps.metrics.count(METRIC.businessRuleViolation);
+      const details = { eventId, eventType, reason: failure.reason, retryable: failure.retryable, error: failure.message };
+      if (eventId) {
+        await deps.ledger.recordFailure(
+          { eventId, eventType, purchaseId: null, reason: failure.reason, retryable: failure.retryable, message: failure.message },
+          deps.clock.nowMs(),
+        );
+      }
+      if (failure.retryable) {
+        deps.logger.warn('Event failed; SQS will retry it', details);
+        throw failure;
+      }
+      await deps.deadLetters.send({ body: record.body, eventId, eventType, reason: failure.reason, message: failure.message });
+      deps.metrics.count(METRIC.eventDeadLettered);
+      deps.logger.error('Event failed for good; sent to the dead-letter queue', details);
+    }
+  };
+}
+
+function classify(error: unknown): ProcessingError {
+  if (isProcessingError(error)) return error;
+  const name = (error as Error | undefined)?.name;
+  if (name === 'IdempotencyAlreadyInProgressError') {
+    return new ProcessingError('event_in_progress', 'the same Stripe event is being processed by another worker', { cause: error });
+  }
+  // A Powertools idempotency wrapper rethrows our error as its cause.
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  if (isProcessingError(cause)) return cause;
+  return new ProcessingError('internal_error', (error as Error | undefined)?.message ?? String(error), { cause: error });
+}
+
+function eventIdFromBody(body: string): string | null {
+  try {
+    const id = (JSON.parse(body) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
+

@@ -1,0 +1,114 @@
+/**
+ * Composition root of the processor: builds the adapters from the validated configuration and
+ * wires Powertools batch + idempotency around the record processor. The Lambda handler and the
+ * local pipeline (local/) both use it, so they run the same code.
+ */
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { createDocumentClient, createDynamoDbClient } from '../adapters/dynamodb-clients';
+import { createSqsClient } from '../adapters/aws-clients';
+import { DynamoDbPurchaseLedger } from '../adapters/dynamodb-purchase-ledger';
+import { FileNotifier } from '../adapters/file-notifier';
+import { SesNotifier } from '../adapters/ses-notifier';
+import { SqsDeadLetterSink } from '../adapters/sqs-dead-letter-sink';
+import { TrafficOrchestratorLicenseProvider } from '../adapters/traffic-orchestrator-license-provider';
+import { METRIC, METRICS_NAMESPACE, SERVICES } from '../observability/metric-names';
+import { systemClock, type Clock } from '../ports/clock';
+import type { LicenseProvider } from '../ports/license-provider';
+import type { Notifier } from '../ports/notifier';
+import { parseStripeEvent } from '../stripe/parse-event';
+import { composeEmail } from './compose-email';
+import type { ProcessorConfig } from './processor-config';
+import { PurchaseWorkflow, type MetricsSink } from './purchase-workflow';
+import { createRecordProcessor } from './record-processor';
+
+export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export interface ProcessorOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: Metrics;
+  licenses?: LicenseProvider;
+  notifier?: Notifier;
+}
+
+/** Secrets Manager reads are cached by Powertools; a rotated key is picked up within this time. */
+const SECRET_MAX_AGE_SECONDS = 300;
+
+export async function createProcessorHandler(config: ProcessorConfig, overrides: ProcessorOverrides = {}): Promise<ProcessorHandler> {
+  const logger = overrides.logger ?? new Logger({ serviceName: SERVICES.processor });
+  const metrics = overrides.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.processor });
+  const clock = overrides.clock ?? systemClock;
+  const metricsSink: MetricsSink = {
+    count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
+    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
+  };
+
+  const dynamoDb = createDynamoDbClient();
+  const ledger = new DynamoDbPurchaseLedger(createDocumentClient(dynamoDb), config.ledgerTableName, () => clock.nowMs());
+  const licenses = overrides.licenses ?? new TrafficOrchestratorLicenseProvider({
+    apiUrl: config.trafficOrchestrator.apiUrl,
+    apiKey: await readApiKey(config),
+    timeoutMs: config.trafficOrchestrator.timeoutMs,
+  });
+  const notifier = overrides.notifier ?? (config.notifier.kind === 'file'
+    ? new FileNotifier(config.notifier.outboxDir)
+    : new SesNotifier({ client: new SESv2Client({}), from: config.plans.email.from }));
+
+  const workflow = new PurchaseWorkflow({
+    ledger, licenses, notifier, composeEmail, plans: config.plans, clock, metrics: metricsSink, logger, leaseMs: config.purchaseLeaseMs,
+  });
+
+  const idempotencyConfig = new IdempotencyConfig({
+    // The Stripe event id, not the SQS message id: a DLQ redrive or a replay gets a new message id.
+    eventKeyJmesPath: 'powertools_json(body).id',
+    expiresAfterSeconds: config.idempotencyExpirySeconds,
+    responseHook: (response) => {
+      metricsSink.count(METRIC.duplicateEvent);
+      return response;
+    },
+  });
+  const processEvent = makeIdempotent(
+    async (record: SQSRecord) => workflow.applyStripeEvent(parseStripeEvent(record.body)),
+    {
+      persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTableName, awsSdkV3Client: dynamoDb }),
+      config: idempotencyConfig,
+    },
+  );
+
+  const recordProcessor = createRecordProcessor({
+    processEvent, ledger, deadLetters: new SqsDeadLetterSink(createSqsClient(), config.deadLetterQueueUrl), metrics: metricsSink, logger, clock,
+  });
+  const batch = new BatchProcessor(EventType.SQS);
+
+  return async (event, context) => {
+    idempotencyConfig.registerLambdaContext(context);
+    try {
+      return await processPartialResponse(event, recordProcessor, batch, {
+        context,
+        // Sequential: two events of one purchase in a batch must not race (the lease would make
+        // one of them retry, which is safe but slow).
+        processInParallel: false,
+        // A batch where every record failed is still a partial response: the Lambda Errors
+        // alarm then means a crash, not an outage at the license vendor.
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+async function readApiKey(config: ProcessorConfig): Promise<string> {
+  const { apiKey } = config.trafficOrchestrator;
+  if ('value' in apiKey) return apiKey.value;
+  const secret = await getSecret<string>(apiKey.secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
+  if (typeof secret !== 'string' || secret.trim() === '') throw new Error(`secret ${apiKey.secretId} holds no Traffic Orchestrator API key`);
+  return secret.trim();
+}
