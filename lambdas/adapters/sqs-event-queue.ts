@@ -1,0 +1,36 @@
+/**
+ * EventQueue on SQS. The message body is the raw event JSON exactly as Stripe signed it (the
+ * processor and the DLQ tools re-read it byte for byte); the attributes let on-call tools list and
+ * filter messages without parsing bodies.
+ */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { EventQueue, QueuedStripeEvent } from '../ports/event-queue';
+
+/** Message attribute names; readers (processor, DLQ tools) import these rather than repeat them. */
+export const EVENT_MESSAGE_ATTRIBUTES = {
+  eventId: 'eventId',
+  eventType: 'eventType',
+  /** Stripe event `created`, Unix seconds (SQS `Number`). */
+  eventCreated: 'eventCreated',
+} as const;
+
+export class SqsEventQueue implements EventQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(event: QueuedStripeEvent): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: event.body,
+        MessageAttributes: {
+          [EVENT_MESSAGE_ATTRIBUTES.eventId]: { DataType: 'String', StringValue: event.eventId },
+          [EVENT_MESSAGE_ATTRIBUTES.eventType]: { DataType: 'String', StringValue: event.eventType },
+          [EVENT_MESSAGE_ATTRIBUTES.eventCreated]: { DataType: 'Number', StringValue: String(event.created) },
+        },
+      }),
+    );
+  }
+}
