@@ -85,9 +85,10 @@ export async function createProcessorHandler(config: ProcessorConfig, overrides:
   const recordProcessor = createRecordProcessor({
     processEvent, ledger, deadLetters: new SqsDeadLetterSink(createSqsClient(), config.deadLetterQueueUrl), metrics: metricsSink, logger, clock,
   });
-  const batch = new BatchProcessor(EventType.SQS);
-
   return async (event, context) => {
+    // A BatchProcessor keeps per-batch state: one per invocation, so overlapping invocations in
+    // one process (the local pipeline, tests) never mix their results.
+    const batch = new BatchProcessor(EventType.SQS);
     idempotencyConfig.registerLambdaContext(context);
     try {
       return await processPartialResponse(event, recordProcessor, batch, {

@@ -1,0 +1,181 @@
+/**
+ * The processor running over real protocols, for integration tests:
+ *   fauxqs (SQS, queue + DLQ with redrive) → the Lambda-style event source → the real processor
+ *   runtime → dynalite (idempotency + ledger) → the real Traffic Orchestrator SDK over HTTP → the
+ *   fake Traffic Orchestrator, with e-mails written to a temporary outbox folder.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { createSqsClient } from '../../lambdas/adapters/aws-clients';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb-clients';
+import { DynamoDbPurchaseLedger } from '../../lambdas/adapters/dynamodb-purchase-ledger';
+import { readOutbox, type OutboxEmail } from '../../lambdas/adapters/file-notifier';
+import { SqsEventQueue } from '../../lambdas/adapters/sqs-event-queue';
+import { ENV } from '../../lambdas/config/env';
+import { TrafficOrchestratorLicenseProvider } from '../../lambdas/adapters/traffic-orchestrator-license-provider';
+import type { Clock } from '../../lambdas/ports/clock';
+import type { LicenseProvider } from '../../lambdas/ports/license-provider';
+import { readProcessorConfig } from '../../lambdas/processor/processor-config';
+import { createProcessorHandler, type ProcessorHandler } from '../../lambdas/processor/runtime';
+import { createLocalContext } from '../../local/lambda-context';
+import { SqsEventSource } from '../../local/sqs-event-source';
+import { startDynalite, type RunningDynalite } from './dynalite';
+import { startFakeTrafficOrchestrator, type FakeTrafficOrchestrator } from './fake-traffic-orchestrator';
+import type { StripeEventJson } from './stripe-events';
+import plansJson from '../../config/plans.json';
+
+const TO_API_KEY = 'to_test_key';
+let queueCounter = 0;
+
+/** Powertools Metrics that keeps what was added instead of printing EMF. */
+export class RecordingMetrics extends Metrics {
+  readonly recorded: { name: string; value: number }[] = [];
+
+  override addMetric(name: string, _unit: MetricUnit, value: number): void {
+    this.recorded.push({ name, value });
+  }
+
+  override publishStoredMetrics(): void {}
+
+  total(name: string): number {
+    return this.recorded.filter((metric) => metric.name === name).reduce((sum, metric) => sum + metric.value, 0);
+  }
+}
+
+/** Real time plus an offset tests can move (the grace ladder is measured against it; leases still expire in real time). */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+  nowMs(): number {
+    return Date.now() + this.offsetMs;
+  }
+  set(ms: number): void {
+    this.offsetMs = ms - Date.now();
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+export interface HarnessOptions {
+  maxReceiveCount?: number;
+  leaseSeconds?: number;
+  toTimeoutMs?: number;
+  clock?: TestClock;
+  /** The Lambda timeout the event source reports in the context (Powertools' in-progress expiry follows it). */
+  lambdaTimeoutMs?: number;
+  /** Wraps the real Traffic Orchestrator adapter, e.g. to simulate a crash right after a vendor call. */
+  wrapLicenses?: (real: LicenseProvider) => LicenseProvider;
+}
+
+export interface ProcessorHarness {
+  sqs: SQSClient;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  to: FakeTrafficOrchestrator;
+  db: RunningDynalite;
+  ledger: DynamoDbPurchaseLedger;
+  metrics: RecordingMetrics;
+  clock: TestClock;
+  outboxDir: string;
+  handler: ProcessorHandler;
+  source: SqsEventSource;
+  /** Enqueues events as the ingest Lambda does (raw JSON body + attributes). */
+  send(...events: StripeEventJson[]): Promise<void>;
+  /** Processes until the queue is empty (failed records reappear at once: visibility timeout 0). */
+  drain(): Promise<void>;
+  deadLetters(): Promise<Message[]>;
+  outbox(): Promise<OutboxEmail[]>;
+  stop(): Promise<void>;
+}
+
+export async function startProcessorHarness(options: HarnessOptions = {}): Promise<ProcessorHarness> {
+  const fauxqsEndpoint = process.env.FAUXQS_ENDPOINT;
+  if (!fauxqsEndpoint) throw new Error('FAUXQS_ENDPOINT is not set: run through jest (globalSetup starts fauxqs)');
+  process.env.AWS_ENDPOINT_URL_SQS = fauxqsEndpoint;
+
+  queueCounter += 1;
+  const suffix = `${process.pid}-${queueCounter}-${Date.now()}`;
+  const db = await startDynalite({ ledger: `ledger-${suffix}`, idempotency: `idempotency-${suffix}` });
+  const to = await startFakeTrafficOrchestrator({ apiKey: TO_API_KEY });
+  const sqs = createSqsClient({ endpoint: fauxqsEndpoint });
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `dlq-${suffix}` }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
+  const queue = await sqs.send(new CreateQueueCommand({
+    QueueName: `provisioning-${suffix}`,
+    Attributes: {
+      VisibilityTimeout: '0',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: options.maxReceiveCount ?? 3 }),
+    },
+  }));
+  const queueUrl = queue.QueueUrl as string;
+  const { Attributes: queueAttributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const outboxDir = await mkdtemp(path.join(tmpdir(), 'outbox-'));
+
+  const config = readProcessorConfig({
+    [ENV.stage]: 'test',
+    [ENV.ledgerTable]: db.tables.ledger,
+    [ENV.idempotencyTable]: db.tables.idempotency,
+    [ENV.deadLetterQueueUrl]: dlq.QueueUrl,
+    [ENV.purchaseLeaseSeconds]: String(options.leaseSeconds ?? 60),
+    [ENV.toApiUrl]: to.url,
+    [ENV.toApiKey]: TO_API_KEY,
+    [ENV.toTimeoutMs]: String(options.toTimeoutMs ?? 1000),
+    [ENV.plansConfig]: JSON.stringify(plansJson),
+    [ENV.notifier]: 'file',
+    [ENV.emailOutboxDir]: outboxDir,
+  });
+  const metrics = new RecordingMetrics();
+  const clock = options.clock ?? new TestClock();
+  const realLicenses = new TrafficOrchestratorLicenseProvider({ apiUrl: to.url, apiKey: TO_API_KEY, timeoutMs: options.toTimeoutMs ?? 1000 });
+  const handler = await createProcessorHandler(config, {
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics,
+    clock,
+    licenses: options.wrapLicenses ? options.wrapLicenses(realLicenses) : realLicenses,
+  });
+  const source = new SqsEventSource({
+    sqs,
+    queueUrl,
+    queueArn: queueAttributes?.QueueArn as string,
+    handler,
+    createContext: () => createLocalContext('processor', options.lambdaTimeoutMs ?? 30_000),
+  });
+  const eventQueue = new SqsEventQueue(sqs, queueUrl);
+  const ledger = new DynamoDbPurchaseLedger(createDocumentClient(db.client), db.tables.ledger, () => clock.nowMs());
+
+  return {
+    sqs, queueUrl, deadLetterQueueUrl: dlq.QueueUrl as string, to, db, ledger, metrics, clock, outboxDir, handler, source,
+    async send(...events) {
+      for (const event of events) {
+        await eventQueue.enqueue({ eventId: event.id, eventType: event.type, created: event.created, body: JSON.stringify(event) });
+      }
+    },
+    async drain() {
+      await source.drain(200);
+    },
+    async deadLetters() {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
+        QueueUrl: dlq.QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 0,
+      }));
+      return Messages;
+    },
+    outbox: () => readOutbox(outboxDir),
+    async stop() {
+      await to.stop();
+      await db.stop();
+      sqs.destroy();
+      await rm(outboxDir, { recursive: true, force: true });
+    },
+  };
+}
