@@ -41,7 +41,17 @@ export interface ProcessorOverrides {
 /** Secrets Manager reads are cached by Powertools; a rotated key is picked up within this time. */
 const SECRET_MAX_AGE_SECONDS = 300;
 
+export interface ProcessorRuntime {
+  handler: ProcessorHandler;
+  /** The same workflow the handler drives; the grace-escalation job (and tests) call it directly. */
+  workflow: PurchaseWorkflow;
+}
+
 export async function createProcessorHandler(config: ProcessorConfig, overrides: ProcessorOverrides = {}): Promise<ProcessorHandler> {
+  return (await createProcessorRuntime(config, overrides)).handler;
+}
+
+export async function createProcessorRuntime(config: ProcessorConfig, overrides: ProcessorOverrides = {}): Promise<ProcessorRuntime> {
   const logger = overrides.logger ?? new Logger({ serviceName: SERVICES.processor });
   const metrics = overrides.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.processor });
   const clock = overrides.clock ?? systemClock;
@@ -85,7 +95,7 @@ export async function createProcessorHandler(config: ProcessorConfig, overrides:
   const recordProcessor = createRecordProcessor({
     processEvent, ledger, deadLetters: new SqsDeadLetterSink(createSqsClient(), config.deadLetterQueueUrl), metrics: metricsSink, logger, clock,
   });
-  return async (event, context) => {
+  const handler: ProcessorHandler = async (event, context) => {
     // A BatchProcessor keeps per-batch state: one per invocation, so overlapping invocations in
     // one process (the local pipeline, tests) never mix their results.
     const batch = new BatchProcessor(EventType.SQS);
@@ -104,6 +114,7 @@ export async function createProcessorHandler(config: ProcessorConfig, overrides:
       metrics.publishStoredMetrics();
     }
   };
+  return { handler, workflow };
 }
 
 async function readApiKey(config: ProcessorConfig): Promise<string> {

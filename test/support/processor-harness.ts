@@ -16,7 +16,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createSqsClient } from '../../lambdas/adapters/aws-clients';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-clients';
 import { DynamoDbPurchaseLedger } from '../../lambdas/adapters/dynamodb-purchase-ledger';
@@ -27,7 +26,7 @@ import { TrafficOrchestratorLicenseProvider } from '../../lambdas/adapters/traff
 import type { Clock } from '../../lambdas/ports/clock';
 import type { LicenseProvider } from '../../lambdas/ports/license-provider';
 import { readProcessorConfig } from '../../lambdas/processor/processor-config';
-import { createProcessorHandler, type ProcessorHandler } from '../../lambdas/processor/runtime';
+import { createProcessorRuntime, type ProcessorHandler } from '../../lambdas/processor/runtime';
 import { createLocalContext } from '../../local/lambda-context';
 import { SqsEventSource } from '../../local/sqs-event-source';
 import { startDynalite, type RunningDynalite } from './dynalite';
@@ -42,11 +41,14 @@ let queueCounter = 0;
 export class RecordingMetrics extends Metrics {
   readonly recorded: { name: string; value: number }[] = [];
 
-  override addMetric(name: string, _unit: MetricUnit, value: number): void {
+  override addMetric(name: string, _unit: Parameters<Metrics['addMetric']>[1], value: number): this {
     this.recorded.push({ name, value });
+    return this;
   }
 
-  override publishStoredMetrics(): void {}
+  override publishStoredMetrics(): this {
+    return this;
+  }
 
   total(name: string): number {
     return this.recorded.filter((metric) => metric.name === name).reduce((sum, metric) => sum + metric.value, 0);
@@ -95,6 +97,8 @@ export interface ProcessorHarness {
   /** Processes until the queue is empty (failed records reappear at once: visibility timeout 0). */
   drain(): Promise<void>;
   deadLetters(): Promise<Message[]>;
+  /** What the scheduled grace-escalation job does for one purchase, at the harness clock's time. */
+  escalateGrace(purchaseId: string): Promise<void>;
   outbox(): Promise<OutboxEmail[]>;
   stop(): Promise<void>;
 }
@@ -138,7 +142,7 @@ export async function startProcessorHarness(options: HarnessOptions = {}): Promi
   const metrics = new RecordingMetrics();
   const clock = options.clock ?? new TestClock();
   const realLicenses = new TrafficOrchestratorLicenseProvider({ apiUrl: to.url, apiKey: TO_API_KEY, timeoutMs: options.toTimeoutMs ?? 1000 });
-  const handler = await createProcessorHandler(config, {
+  const { handler, workflow } = await createProcessorRuntime(config, {
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics,
     clock,
@@ -171,6 +175,9 @@ export async function startProcessorHarness(options: HarnessOptions = {}): Promi
       return Messages;
     },
     outbox: () => readOutbox(outboxDir),
+    async escalateGrace(purchaseId) {
+      await workflow.escalateGrace(purchaseId, `grace-tick-${clock.nowMs()}`);
+    },
     async stop() {
       await to.stop();
       await db.stop();
