@@ -16,6 +16,7 @@ import { tierForPrice, type PlansConfig } from './plans';
 import {
   GRACE_STAGES,
   MAX_REMEMBERED_EVENT_IDS,
+  anyDisputeSuspends,
   disputeSuspends,
   newPurchase,
   type EmailIntent,
@@ -76,18 +77,39 @@ class Change {
 
   constructor(readonly state: PurchaseState, readonly created: number) {}
 
-  /** The ordering rule: set `field` unless a newer event already set it. Equal times apply (Stripe's clock has 1 s resolution). */
-  setFact<K extends FactName>(field: K, value: PurchaseFacts[K], note?: string): void {
+  /**
+   * The ordering rule: set `field` unless a newer event already set it. Equal times apply (Stripe's
+   * clock has 1 s resolution). `recordOnly` facts (an inquiry, a partial refund) are kept for the
+   * record but do not make the outcome 'applied'.
+   */
+  setFact<K extends FactName>(field: K, value: PurchaseFacts[K], note?: string, recordOnly = false): void {
     const stamp = this.state.stamps[field];
     if (stamp !== undefined && stamp > this.created) {
       this.refused += 1;
       this.notes.push(`${field}: ignored, a newer event (created ${stamp}) already set it`);
       return;
     }
+    const changed = JSON.stringify(this.state.facts[field]) !== JSON.stringify(value);
     this.state.facts[field] = value;
+    // The stamp moves even when the value is unchanged: a newer event confirmed it, so an older one must not undo it.
     this.state.stamps[field] = this.created;
-    this.applied += 1;
-    if (note) this.notes.push(note);
+    if (changed && !recordOnly) this.applied += 1;
+    if (note && changed) this.notes.push(note);
+  }
+
+  /** The ordering rule for one dispute: its own last `created`, so disputes on different charges never shadow each other. */
+  setDispute(disputeId: string, status: string, note: string, recordOnly: boolean): void {
+    const known = this.state.facts.disputes[disputeId];
+    if (known && known.at > this.created) {
+      this.refused += 1;
+      this.notes.push(`dispute ${disputeId}: ignored, a newer event (created ${known.at}) already set it`);
+      return;
+    }
+    this.state.facts.disputes = { ...this.state.facts.disputes, [disputeId]: { status, at: this.created } };
+    if (known?.status !== status) {
+      if (!recordOnly) this.applied += 1;
+      this.notes.push(note);
+    }
   }
 
   note(text: string): void {
@@ -244,17 +266,18 @@ function applySubscription(change: Change, event: SubscriptionEvent, plans: Plan
       const priceChanged = event.change === 'updated' && event.previousPriceId !== null && event.previousPriceId !== event.priceId;
       if (tier) {
         if (priceChanged || event.change === 'updated' || state.facts.tier === null) {
-          if (tier !== state.facts.tier) change.setFact('tier', tier, `tier ${state.facts.tier ?? '(none)'} → ${tier} (price ${event.priceId})`);
-          else change.setFact('tier', tier);
+          if (tier !== state.facts.tier && state.facts.tier !== null) {
+            // A domain limit agreed at checkout belonged to the old tier; the new tier brings its own.
+            change.setFact('maxDomainsOverride', null);
+          }
+          change.setFact('tier', tier, `tier ${state.facts.tier ?? '(none)'} → ${tier} (price ${event.priceId})`);
         }
       } else if (priceChanged || state.facts.tier === null) {
         throw new ProcessingError('unknown_price', `subscription ${event.subscriptionId} price "${event.priceId}" has no tier in the plans config`);
       }
       if (event.currentPeriodEnd !== null) change.setFact('periodEnd', event.currentPeriodEnd);
-      if (event.cancelAtPeriodEnd !== state.facts.cancelAtPeriodEnd || state.stamps.cancelAtPeriodEnd === undefined) {
-        change.setFact('cancelAtPeriodEnd', event.cancelAtPeriodEnd,
-          event.cancelAtPeriodEnd ? 'canceling at period end: access kept until then' : 'no longer canceling');
-      }
+      change.setFact('cancelAtPeriodEnd', event.cancelAtPeriodEnd,
+        event.cancelAtPeriodEnd ? 'canceling at period end: access kept until then' : 'no longer canceling');
       return;
     }
   }
@@ -272,6 +295,9 @@ function applyInvoice(change: Change, event: InvoiceEvent): void {
       return;
     }
     if (state.facts.grace) {
+      // Grace keeps its start (the ladder runs from the first failure); the newer failure still
+      // stamps it, so an older success arriving late cannot end it.
+      change.setFact('grace', state.facts.grace);
       change.note(`payment failed again (attempt ${event.attemptCount ?? '?'}); grace already running since ${state.facts.grace.startedAt}`);
       return;
     }
@@ -311,11 +337,13 @@ function applyDispute(change: Change, event: DisputeEvent): void {
     revoke(change, 'dispute_lost', event.eventId);
     return;
   }
-  const dispute = { disputeId: event.disputeId, status: event.status };
+  const suspends = disputeSuspends({ status: event.status, at: event.created });
   const note = event.phase === 'created'
-    ? (disputeSuspends(dispute) ? 'dispute opened: license suspended' : `inquiry (${event.status}): recorded, license untouched`)
-    : `dispute closed (${event.status})`;
-  change.setFact('dispute', dispute, note);
+    ? (suspends ? `dispute ${event.disputeId} opened: license suspended` : `inquiry ${event.disputeId} (${event.status}): recorded, license untouched`)
+    : `dispute ${event.disputeId} closed (${event.status})`;
+  // An inquiry that opens (or closes) while no real dispute is involved changes nothing for the license.
+  const recordOnly = !suspends && !disputeSuspends(change.state.facts.disputes[event.disputeId] ?? { status: 'warning_closed', at: 0 });
+  change.setDispute(event.disputeId, event.status, note, recordOnly);
 }
 
 function applyRefund(change: Change, event: RefundEvent): void {
@@ -324,7 +352,7 @@ function applyRefund(change: Change, event: RefundEvent): void {
     revoke(change, 'refunded', event.eventId);
     return;
   }
-  change.setFact('refundedAmount', event.amountRefunded, `partial refund (${event.amountRefunded} of ${event.amount}): recorded, license untouched`);
+  change.setFact('refundedAmount', event.amountRefunded, `partial refund (${event.amountRefunded} of ${event.amount}): recorded, license untouched`, true);
 }
 
 /**
@@ -372,7 +400,7 @@ export function desiredLicense(state: PurchaseState, plans: PlansConfig): Desire
   const tierConfig = plans.tiers[tier];
   if (!tierConfig) throw new ProcessingError('unknown_tier', `tier "${tier}" of purchase ${state.purchaseId} is not in the plans config`);
   const maxDomains = downgraded ? tierConfig.maxDomains : (facts.maxDomainsOverride ?? tierConfig.maxDomains);
-  const suspendReason = facts.paused ? 'paused' : disputeSuspends(facts.dispute) ? 'dispute' : stage === 'suspended' ? 'payment' : null;
+  const suspendReason = facts.paused ? 'paused' : anyDisputeSuspends(facts.disputes) ? 'dispute' : stage === 'suspended' ? 'payment' : null;
   return {
     status: state.revoked ? 'revoked' : suspendReason ? 'suspended' : 'active',
     tier,

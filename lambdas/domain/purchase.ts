@@ -24,10 +24,12 @@ export interface GraceState {
   stage: GraceStage;
 }
 
+/** One dispute as last seen; a purchase can have several (one per disputed charge). */
 export interface DisputeFact {
-  disputeId: string;
-  /** Stripe dispute status as last seen. */
+  /** Stripe dispute status: warning_needs_response, needs_response, won, lost, warning_closed, … */
   status: string;
+  /** Stripe `created` of the event that set this status (disputes are ordered one by one). */
+  at: number;
 }
 
 export type RevokeReason = 'canceled' | 'dispute_lost' | 'refunded';
@@ -42,7 +44,8 @@ export interface PurchaseFacts {
   periodEnd: number | null;
   cancelAtPeriodEnd: boolean;
   paused: boolean;
-  dispute: DisputeFact | null;
+  /** By dispute id. Stamped per dispute (inside each entry), not through `stamps`. */
+  disputes: Record<string, DisputeFact>;
   grace: GraceState | null;
   refundedAmount: number;
 }
@@ -138,7 +141,7 @@ export function newPurchase(purchaseId: string, kind: PurchaseKind, created: num
       periodEnd: null,
       cancelAtPeriodEnd: false,
       paused: false,
-      dispute: null,
+      disputes: {},
       grace: null,
       refundedAmount: 0,
     },
@@ -153,8 +156,12 @@ export function newPurchase(purchaseId: string, kind: PurchaseKind, created: num
   };
 }
 
-/** A dispute suspends unless it is an inquiry (warning_*) or already closed. */
-export function disputeSuspends(dispute: DisputeFact | null): boolean {
-  if (!dispute) return false;
+/** A dispute suspends unless it is an inquiry (warning_*) or closed. */
+export function disputeSuspends(dispute: DisputeFact): boolean {
   return !dispute.status.startsWith('warning_') && dispute.status !== 'won' && dispute.status !== 'lost';
+}
+
+/** The license stays suspended while any real dispute on the purchase is open. */
+export function anyDisputeSuspends(disputes: Record<string, DisputeFact>): boolean {
+  return Object.values(disputes).some(disputeSuspends);
 }
