@@ -108,8 +108,9 @@ function readEvent(rawJson: string): RawEvent {
   let parsed: unknown;
   try {
     parsed = JSON.parse(rawJson);
-  } catch (error) {
-    throw new ProcessingError('unparseable_event', 'the body is not valid JSON', { cause: error });
+  } catch {
+    // No `cause`: JSON.parse's message quotes part of the body, which can hold customer data.
+    throw new ProcessingError('unparseable_event', 'the body is not valid JSON');
   }
   if (!isJsonObject(parsed)) {
     throw new ProcessingError('unparseable_event', 'the body is not a JSON object, so not a Stripe event');

@@ -29,7 +29,7 @@ describe.each(['2025-02-24.acacia', '2026-07-29.dahlia'] as StripeApiVersion[])(
   /** A customer who bought professional monthly `daysAgo` days ago, with the first invoice paid. */
   function customer(daysAgo = 40) {
     const start = Math.floor(h.clock.nowMs() / 1000) - daysAgo * DAY;
-    const ids = { subscriptionId: nextId('sub'), customerId: nextId('cus'), paymentIntentId: nextId('pi'), chargeId: nextId('ch') };
+    const ids = { subscriptionId: nextId('sub'), customerId: nextId('cus'), paymentIntentId: nextId('pi'), chargeId: nextId('ch'), disputeId: nextId('dp') };
     const periodEnd = (n: number) => start + n * 30 * DAY;
     const invoice = (type: 'invoice.paid' | 'invoice.payment_failed', billingReason: string, period: number, created: number, priceId = 'price_pro_monthly') =>
       invoiceEvent(version, {
@@ -126,9 +126,9 @@ describe.each(['2025-02-24.acacia', '2026-07-29.dahlia'] as StripeApiVersion[])(
   test('buy → dispute → won', async () => {
     const c = customer();
     await run(...c.buy);
-    await run(disputeEvent(version, { type: 'charge.dispute.created', chargeId: c.ids.chargeId, paymentIntentId: c.ids.paymentIntentId, status: 'needs_response', created: c.start + 3 * DAY }));
+    await run(disputeEvent(version, { type: 'charge.dispute.created', disputeId: c.ids.disputeId, chargeId: c.ids.chargeId, paymentIntentId: c.ids.paymentIntentId, status: 'needs_response', created: c.start + 3 * DAY }));
     expect(licenseOf(c.ids.subscriptionId)[0].status).toBe('suspended');
-    await run(disputeEvent(version, { type: 'charge.dispute.closed', chargeId: c.ids.chargeId, paymentIntentId: c.ids.paymentIntentId, status: 'won', created: c.start + 20 * DAY }));
+    await run(disputeEvent(version, { type: 'charge.dispute.closed', disputeId: c.ids.disputeId, chargeId: c.ids.chargeId, paymentIntentId: c.ids.paymentIntentId, status: 'won', created: c.start + 20 * DAY }));
     expect(licenseOf(c.ids.subscriptionId)[0].status).toBe('active');
     expect(await templates()).toEqual(['license_delivered', 'suspended', 'reactivated']);
   });
@@ -136,8 +136,8 @@ describe.each(['2025-02-24.acacia', '2026-07-29.dahlia'] as StripeApiVersion[])(
   test('buy → dispute → lost', async () => {
     const c = customer();
     await run(...c.buy);
-    await run(disputeEvent(version, { type: 'charge.dispute.created', chargeId: c.ids.chargeId, paymentIntentId: c.ids.paymentIntentId, status: 'needs_response', created: c.start + 3 * DAY }));
-    await run(disputeEvent(version, { type: 'charge.dispute.closed', chargeId: c.ids.chargeId, paymentIntentId: c.ids.paymentIntentId, status: 'lost', created: c.start + 20 * DAY }));
+    await run(disputeEvent(version, { type: 'charge.dispute.created', disputeId: c.ids.disputeId, chargeId: c.ids.chargeId, paymentIntentId: c.ids.paymentIntentId, status: 'needs_response', created: c.start + 3 * DAY }));
+    await run(disputeEvent(version, { type: 'charge.dispute.closed', disputeId: c.ids.disputeId, chargeId: c.ids.chargeId, paymentIntentId: c.ids.paymentIntentId, status: 'lost', created: c.start + 20 * DAY }));
     expect(licenseOf(c.ids.subscriptionId)[0].status).toBe('revoked');
     // A late renewal cannot bring a revoked license back.
     await run(c.invoice('invoice.paid', 'subscription_cycle', 2, c.start + 31 * DAY));
