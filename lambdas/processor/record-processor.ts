@@ -26,7 +26,7 @@ const BUSINESS_REASONS: ReadonlySet<FailureReason> = new Set([
 
 export interface RecordProcessorDependencies {
   /** Parses the body and applies it, idempotently per Stripe event id. */
-  processEvent: (record: SQSRecord) => Promise<WorkflowResult>;
+  processEvent: (record: SQSRecord) => Promise<WorkflowResult & { replayed?: boolean }>;
   ledger: PurchaseLedger;
   deadLetters: DeadLetterSink;
   metrics: MetricsSink;
@@ -40,7 +40,8 @@ export function createRecordProcessor(deps: RecordProcessorDependencies): (recor
     const eventType = record.messageAttributes?.eventType?.stringValue ?? null;
     try {
       const result = await deps.processEvent(record);
-      deps.metrics.count(METRIC.eventProcessed);
+      // `replayed`: the idempotency store answered with an earlier run's result (Stripe retry, redrive, duplicate).
+      deps.metrics.count(result.replayed ? METRIC.duplicateEvent : METRIC.eventProcessed);
       if (eventId && Number(record.attributes?.ApproximateReceiveCount ?? '1') > 1) await deps.ledger.clearFailure(eventId);
       deps.logger.info('Event processed', { eventId, eventType, ...result });
     } catch (error) {

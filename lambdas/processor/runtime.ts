@@ -18,7 +18,7 @@ import { FileNotifier } from '../adapters/file-notifier';
 import { SesNotifier } from '../adapters/ses-notifier';
 import { SqsDeadLetterSink } from '../adapters/sqs-dead-letter-sink';
 import { TrafficOrchestratorLicenseProvider } from '../adapters/traffic-orchestrator-license-provider';
-import { METRIC, METRICS_NAMESPACE, SERVICES } from '../observability/metric-names';
+import { METRICS_NAMESPACE, SERVICES } from '../observability/metric-names';
 import { systemClock, type Clock } from '../ports/clock';
 import type { LicenseProvider } from '../ports/license-provider';
 import type { Notifier } from '../ports/notifier';
@@ -79,10 +79,9 @@ export async function createProcessorRuntime(config: ProcessorConfig, overrides:
     // The Stripe event id, not the SQS message id: a DLQ redrive or a replay gets a new message id.
     eventKeyJmesPath: 'powertools_json(body).id',
     expiresAfterSeconds: config.idempotencyExpirySeconds,
-    responseHook: (response) => {
-      metricsSink.count(METRIC.duplicateEvent);
-      return response;
-    },
+    // Called only when the stored result of an earlier run is returned: mark it, so the record
+    // processor counts a duplicate rather than a processed event.
+    responseHook: (response) => ({ ...(response as object), replayed: true }),
   });
   const processEvent = makeIdempotent(
     async (record: SQSRecord) => workflow.applyStripeEvent(parseStripeEvent(record.body)),

@@ -80,6 +80,7 @@ describe('processor: exactly one license per purchase', () => {
     await h.drain();
     expect(licensesFor(h, checkout.data.object.subscription)).toHaveLength(1);
     expect(h.metrics.total(METRIC.duplicateEvent)).toBe(1);
+    expect(h.metrics.total(METRIC.eventProcessed)).toBe(1);
     expect(await h.outbox()).toHaveLength(1);
   });
 
