@@ -89,13 +89,26 @@ export class DynamoDbPurchaseLedger implements PurchaseLedger {
 
   async release(purchaseId: string, owner: string): Promise<void> {
     try {
-      await this.db.send(new UpdateCommand({
+      const { Attributes } = await this.db.send(new UpdateCommand({
         TableName: this.tableName,
         Key: purchaseKey(purchaseId),
         UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
         ConditionExpression: 'leaseOwner = :owner',
         ExpressionAttributeValues: { ':owner': owner },
+        ReturnValues: 'ALL_NEW',
       }));
+      // The lease was taken for an event that then failed before the purchase existed (e.g. an
+      // invoice before its checkout): leave no empty row behind.
+      if (Attributes && Attributes.state === undefined) {
+        await this.db.send(new DeleteCommand({
+          TableName: this.tableName,
+          Key: purchaseKey(purchaseId),
+          ConditionExpression: 'attribute_not_exists(#state) AND attribute_not_exists(leaseOwner)',
+          ExpressionAttributeNames: { '#state': 'state' },
+        })).catch((error: unknown) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        });
+      }
     } catch (error) {
       // Someone else took over an expired lease: theirs now, nothing to release.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;

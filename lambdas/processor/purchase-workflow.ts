@@ -106,7 +106,8 @@ export class PurchaseWorkflow {
       const decision = decide(stored);
       let state = decision.state;
       if (decision.outcome !== 'duplicate') {
-        await this.save(state, owner);
+        // Audit first: a crash between the two writes leaves an entry whose change is re-applied
+        // on retry, never a change without its entry.
         await ledger.appendHistory({
           purchaseId,
           sourceId,
@@ -117,6 +118,7 @@ export class PurchaseWorkflow {
           before: stored ? summarizePurchase(stored) : null,
           after: summarizePurchase(state),
         });
+        await this.save(state, owner);
         for (const ref of state.paymentRefs.filter((r) => !stored?.paymentRefs.includes(r))) await ledger.linkPaymentRef(purchaseId, ref);
       }
       this.deps.logger.info('Lifecycle decision', { purchaseId, sourceId, sourceType, outcome: decision.outcome, notes: decision.notes });
