@@ -6,7 +6,8 @@ import { parseSigningSecrets } from '../adapters/signing-secret-sources';
 import { ENV, parseStage, positiveIntEnv, requireEnv, type Stage } from '../config/env';
 
 /** SQS's classic message size limit; a larger Stripe event could not be enqueued anyway. */
-export const DEFAULT_MAX_BODY_BYTES = 262_144;
+/** 256 KiB (SQS's message limit) less room for the message attributes; the stack passes the same. */
+export const DEFAULT_MAX_BODY_BYTES = 261_120;
 
 export type SigningSecretsConfig =
   | { kind: 'secretsManager'; secretId: string }

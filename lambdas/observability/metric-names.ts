@@ -7,6 +7,8 @@ export const METRICS_NAMESPACE = 'StripeLicensing';
 export const SERVICES = {
   ingest: 'stripe-webhook-ingest',
   processor: 'license-processor',
+  /** The reconciliation job (a planned addition); its OrphanedPayment alarm already exists. */
+  reconciliation: 'license-reconciliation',
 } as const;
 
 export const METRIC = {

@@ -120,6 +120,9 @@ async function readApiKey(config: ProcessorConfig): Promise<string> {
   const { apiKey } = config.trafficOrchestrator;
   if ('value' in apiKey) return apiKey.value;
   const secret = await getSecret<string>(apiKey.secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
-  if (typeof secret !== 'string' || secret.trim() === '') throw new Error(`secret ${apiKey.secretId} holds no Traffic Orchestrator API key`);
+  // The stack creates the secret with an `unset: …` placeholder until someone puts the real key in.
+  if (typeof secret !== 'string' || secret.trim() === '' || secret.startsWith('unset:')) {
+    throw new Error(`secret ${apiKey.secretId} holds no Traffic Orchestrator API key yet (see docs/deploy.md)`);
+  }
   return secret.trim();
 }

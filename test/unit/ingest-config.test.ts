@@ -12,7 +12,7 @@ describe('readIngestConfig', () => {
       signingSecrets: { kind: 'static', secrets: [SECRET] },
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     });
-    expect(DEFAULT_MAX_BODY_BYTES).toBe(262_144);
+    expect(DEFAULT_MAX_BODY_BYTES).toBe(261_120);
   });
 
   it('expects livemode events on the live stage only', () => {

@@ -1,0 +1,55 @@
+/**
+ * The two third-party credentials, in Secrets Manager. The stack creates them with a placeholder
+ * that is not a credential; the platform engineer puts the real values in after the first deploy
+ * (docs/deploy.md), so no credential ever passes through CloudFormation or cdk.out.
+ */
+import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+/** Until set, ingest fails its cold start with "no webhook signing secret configured" (Stripe keeps retrying meanwhile). */
+export const SIGNING_SECRET_PLACEHOLDER = JSON.stringify({ signingSecrets: [] });
+/** Until set, Traffic Orchestrator answers 401 and the event goes to the DLQ with that reason. */
+export const TO_API_KEY_PLACEHOLDER = 'unset: put the Traffic Orchestrator API key here (see docs/deploy.md)';
+
+export interface ServiceSecretsProps {
+  readonly namePrefix: string;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+export class ServiceSecrets extends Construct {
+  /** JSON `{"signingSecrets":["whsec_…"]}`; two entries while a secret is being rolled. */
+  readonly stripeSigningSecret: secretsmanager.Secret;
+  /** The Traffic Orchestrator API key (plain text). */
+  readonly toApiKey: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: ServiceSecretsProps) {
+    super(scope, id);
+    const namePath = props.namePrefix.replace(/-/g, '/');
+
+    this.stripeSigningSecret = new secretsmanager.Secret(this, 'StripeSigningSecret', {
+      secretName: `${namePath}/stripe-webhook-signing-secret`,
+      description: 'Stripe webhook endpoint signing secret(s): {"signingSecrets":["whsec_..."]}',
+      secretStringValue: SecretValue.unsafePlainText(SIGNING_SECRET_PLACEHOLDER),
+      removalPolicy: props.removalPolicy,
+    });
+    Validations.of(this.stripeSigningSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The webhook signing secret is issued by Stripe and can only be rolled in the Stripe dashboard or API (optionally keeping the old one valid for a while); '
+        + 'a rotation Lambda cannot create one. Rolling is a documented manual procedure: put both secrets in signingSecrets, then drop the old one (docs/deploy.md).',
+    });
+
+    this.toApiKey = new secretsmanager.Secret(this, 'TrafficOrchestratorApiKey', {
+      secretName: `${namePath}/traffic-orchestrator-api-key`,
+      description: 'Traffic Orchestrator API key (plain text) used by the license processor',
+      secretStringValue: SecretValue.unsafePlainText(TO_API_KEY_PLACEHOLDER),
+      removalPolicy: props.removalPolicy,
+    });
+    Validations.of(this.toApiKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The Traffic Orchestrator API key is issued by TO, not by AWS. Secrets Manager rotation would need a custom rotation Lambda driving '
+        + "TO's createApiKey/deleteApiKey; this project does not ship one yet, so the key is rotated by hand: create a new key at TO, "
+        + 'put-secret-value, wait for the processor cache (5 min) to expire, revoke the old key (docs/deploy.md).',
+    });
+  }
+}

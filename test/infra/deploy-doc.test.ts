@@ -1,0 +1,19 @@
+/** docs/deploy.md stays in step with the code it documents. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { HANDLED_EVENT_TYPES } from '../../lambdas/domain/billing-event';
+import { PROJECT_ROOT } from '../../lib/config/plans-file';
+import { CONTEXT_KEYS } from '../../lib/config/stage-config';
+
+const doc = fs.readFileSync(path.join(PROJECT_ROOT, 'docs/deploy.md'), 'utf8');
+
+test('the Stripe event list is exactly HANDLED_EVENT_TYPES', () => {
+  const block = /select exactly these events[\s\S]*?```\n([\s\S]*?)```/.exec(doc)?.[1];
+  expect(block?.trim().split('\n')).toEqual([...HANDLED_EVENT_TYPES]);
+  const apiEvents = [...doc.matchAll(/enabled_events\[\]=([a-z_.]+)/g)].map((m) => m[1]);
+  expect(apiEvents).toEqual([...HANDLED_EVENT_TYPES]);
+});
+
+test('every context key is documented', () => {
+  for (const key of Object.values(CONTEXT_KEYS)) expect(doc).toContain(`\`${key}\``);
+});

@@ -1,0 +1,321 @@
+/** The service stack: webhook API, the two Lambdas, their permissions, the event source, alarms and dashboard. */
+process.env.CDK_VALIDATION = 'false';
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { METRIC, METRICS_NAMESPACE, SERVICES } from '../../lambdas/observability/metric-names';
+import { ALARM_SLUGS, RECONCILIATION_SERVICE, RUNBOOK_PATH } from '../../lib/constructs/alarms';
+import { LAMBDA_HANDLERS } from '../../lib/constructs/lambda-function';
+import { PROJECT_ROOT } from '../../lib/config/plans-file';
+import { arnOf, onlyResource, refOf, resolveImports, resourcesOfType, synthStage, type SynthesizedStage } from './support/synth';
+
+const stages: Record<'test' | 'live', SynthesizedStage> = { test: synthStage('test'), live: synthStage('live') };
+
+interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown }
+
+const actionsOf = (s: Statement) => [s.Action].flat().sort();
+const resourcesOf = (s: Statement) => [s.Resource].flat();
+
+/** Logical ids of the stateful resources the service stack points at. */
+function statefulIds(stage: SynthesizedStage) {
+  const t = stage.statefulTemplate;
+  return {
+    queue: onlyResource(t, 'AWS::SQS::Queue', (p) => p.RedrivePolicy !== undefined).logicalId,
+    dlq: onlyResource(t, 'AWS::SQS::Queue', (p) => p.RedrivePolicy === undefined).logicalId,
+    ledger: onlyResource(t, 'AWS::DynamoDB::Table', (p) => String(p.TableName).endsWith('-ledger')).logicalId,
+    idempotency: onlyResource(t, 'AWS::DynamoDB::Table', (p) => String(p.TableName).endsWith('-idempotency')).logicalId,
+    signingSecret: onlyResource(t, 'AWS::SecretsManager::Secret', (p) => String(p.Name).endsWith('stripe-webhook-signing-secret')).logicalId,
+    toApiKey: onlyResource(t, 'AWS::SecretsManager::Secret', (p) => String(p.Name).endsWith('traffic-orchestrator-api-key')).logicalId,
+    topic: onlyResource(t, 'AWS::SNS::Topic').logicalId,
+  };
+}
+
+function lambdaFunction(stage: SynthesizedStage, service: string) {
+  return onlyResource(stage.serviceTemplate, 'AWS::Lambda::Function',
+    (p) => (p.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_SERVICE_NAME === service);
+}
+
+/** The statements of the inline policy attached to a function's role, with cross-stack imports resolved. */
+function roleStatements(stage: SynthesizedStage, service: string): Statement[] {
+  const fn = lambdaFunction(stage, service);
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const policies = Object.values(resourcesOfType(stage.serviceTemplate, 'AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([refOf(roleId)]));
+  expect(policies).toHaveLength(1);
+  const role = resourcesOfType(stage.serviceTemplate, 'AWS::IAM::Role')[roleId];
+  expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+  const statements = (policies[0].Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+  return resolveImports(statements, stage.statefulTemplate) as Statement[];
+}
+
+/** Splits off the two statements every function has (own log group, X-Ray) after checking them. */
+function businessStatements(stage: SynthesizedStage, service: string): Statement[] {
+  const statements = roleStatements(stage, service);
+  const fn = lambdaFunction(stage, service);
+  const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+  const logs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+  expect(logs).toEqual([{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(logGroupId) }]);
+  const wildcard = statements.filter((s) => resourcesOf(s).includes('*'));
+  expect(wildcard).toEqual([{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }]);
+  return statements.filter((s) => !logs.includes(s) && !wildcard.includes(s));
+}
+
+describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
+  const stage = stages[stageName];
+  const ids = statefulIds(stage);
+  const t = stage.serviceTemplate;
+
+  describe('webhook API', () => {
+    test('POST /webhooks/stripe is the only method, a Lambda proxy to the ingest function', () => {
+      const methods = Object.values(resourcesOfType(t, 'AWS::ApiGateway::Method'));
+      expect(methods).toHaveLength(1);
+      const method = methods[0].Properties ?? {};
+      expect(method.HttpMethod).toBe('POST');
+      expect(method.AuthorizationType).toBe('NONE');
+      const integration = method.Integration as { Type: string; IntegrationHttpMethod: string; Uri: unknown };
+      expect(integration.Type).toBe('AWS_PROXY');
+      expect(integration.IntegrationHttpMethod).toBe('POST');
+      expect(JSON.stringify(integration.Uri)).toContain(JSON.stringify(arnOf(lambdaFunction(stage, SERVICES.ingest).logicalId)));
+
+      const resources = resourcesOfType(t, 'AWS::ApiGateway::Resource');
+      const stripe = resources[(method.ResourceId as { Ref: string }).Ref].Properties ?? {};
+      expect(stripe.PathPart).toBe('stripe');
+      const webhooks = resources[(stripe.ParentId as { Ref: string }).Ref].Properties ?? {};
+      expect(webhooks.PathPart).toBe('webhooks');
+      expect(webhooks.ParentId).toEqual({ 'Fn::GetAtt': [expect.any(String), 'RootResourceId'] });
+    });
+
+    test('the stage is throttled (rate 50, burst 100), traced and access-logged; execution logs carry no bodies', () => {
+      const apiStage = onlyResource(t, 'AWS::ApiGateway::Stage').Properties;
+      expect(apiStage.StageName).toBe(stageName);
+      expect(apiStage.TracingEnabled).toBe(true);
+      expect(apiStage.MethodSettings).toEqual([expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+      })]);
+      // Its own log group, not one of the functions' groups.
+      const destination = (apiStage.AccessLogSetting as { DestinationArn: { 'Fn::GetAtt': [string, string] } }).DestinationArn['Fn::GetAtt'][0];
+      const functionLogGroups = Object.values(resourcesOfType(t, 'AWS::Lambda::Function'))
+        .map((f) => (f.Properties?.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
+      expect(resourcesOfType(t, 'AWS::Logs::LogGroup')[destination]?.Properties?.RetentionInDays).toBe(stage.config.logRetentionDays);
+      expect(functionLogGroups).not.toContain(destination);
+    });
+  });
+
+  describe('Lambda functions', () => {
+    const functions = Object.values(resourcesOfType(t, 'AWS::Lambda::Function')).map((f) => f.Properties ?? {});
+
+    test('one function per LAMBDA_HANDLERS entry, each with the handler export the list names', () => {
+      expect(functions).toHaveLength(LAMBDA_HANDLERS.length);
+      expect(functions.map((f) => f.Handler).sort()).toEqual(LAMBDA_HANDLERS.map((h) => `index.${h.handler}`).sort());
+    });
+
+    test('every function: nodejs22.x on arm64, active tracing, source maps, Powertools names, own log group', () => {
+      for (const fn of functions) {
+        expect(fn.Runtime).toBe('nodejs22.x');
+        expect(fn.Architectures).toEqual(['arm64']);
+        expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+        const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+        expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+        expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
+        expect(Object.values(SERVICES)).toContain(env.POWERTOOLS_SERVICE_NAME);
+        const logGroupId = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+        expect(resourcesOfType(t, 'AWS::Logs::LogGroup')[logGroupId].Properties?.RetentionInDays).toBe(stage.config.logRetentionDays);
+      }
+    });
+
+    test('ingest environment: stage, queue URL, signing secret id, body limit', () => {
+      const env = resolveImports((lambdaFunction(stage, SERVICES.ingest).Properties.Environment as { Variables: object }).Variables, stage.statefulTemplate);
+      expect(env).toEqual({
+        STAGE: stageName,
+        QUEUE_URL: refOf(ids.queue),
+        STRIPE_SIGNING_SECRET_ID: refOf(ids.signingSecret),
+        MAX_BODY_BYTES: '261120',
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: SERVICES.ingest,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      });
+    });
+
+    test('processor environment: tables, DLQ, windows, TO settings, the plans config as JSON, SES', () => {
+      const fn = lambdaFunction(stage, SERVICES.processor);
+      expect(fn.Properties.Timeout).toBe(30);
+      const env = resolveImports((fn.Properties.Environment as { Variables: object }).Variables, stage.statefulTemplate) as Record<string, unknown>;
+      expect(env).toMatchObject({
+        STAGE: stageName,
+        LEDGER_TABLE_NAME: refOf(ids.ledger),
+        IDEMPOTENCY_TABLE_NAME: refOf(ids.idempotency),
+        DLQ_URL: refOf(ids.dlq),
+        IDEMPOTENCY_EXPIRY_SECONDS: '345600',
+        PURCHASE_LEASE_SECONDS: '60',
+        TO_API_URL: 'https://api.trafficorchestrator.com/api/v1',
+        TO_API_KEY_SECRET_ID: refOf(ids.toApiKey),
+        TO_TIMEOUT_MS: '5000',
+        NOTIFIER: 'ses',
+      });
+      const plansFile = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'config/plans.json'), 'utf8'));
+      expect(JSON.parse(env.PLANS_CONFIG as string)).toEqual(plansFile);
+    });
+  });
+
+  describe('least privilege', () => {
+    test('ingest may only send to the provisioning queue and read the signing secret', () => {
+      expect(businessStatements(stage, SERVICES.ingest).map((s) => [actionsOf(s), s.Resource])).toEqual([
+        [['sqs:SendMessage'], arnOf(ids.queue)],
+        [['secretsmanager:GetSecretValue'], refOf(ids.signingSecret)],
+      ]);
+    });
+
+    test('processor: its tables (Query only on the named indexes), DLQ send, queue consume, TO key, the SES sender identity', () => {
+      const join = (suffix: string) => ({ 'Fn::Join': ['', [arnOf(ids.ledger), suffix]] });
+      const sesIdentity = (identity: string) => ({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:identity/${identity}`]],
+      });
+      const granted = businessStatements(stage, SERVICES.processor).map((s) => [actionsOf(s), s.Resource]);
+      expect(granted).toEqual(expect.arrayContaining([
+        [['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], arnOf(ids.ledger)],
+        [['dynamodb:Query'], [join('/index/byCustomer'), join('/index/byPaymentRef'), join('/index/byGraceDeadline')]],
+        [['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], arnOf(ids.idempotency)],
+        [['sqs:SendMessage'], arnOf(ids.dlq)],
+        [['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], arnOf(ids.queue)],
+        [['secretsmanager:GetSecretValue'], refOf(ids.toApiKey)],
+        [['ses:SendEmail'], [sesIdentity('licenses@example.com'), sesIdentity('example.com')]],
+      ]));
+      expect(granted).toHaveLength(7);
+    });
+  });
+
+  test('event source: batches of 10 with a 1 s window, partial batch failures, max concurrency 5', () => {
+    const mapping = onlyResource(t, 'AWS::Lambda::EventSourceMapping').Properties;
+    expect(resolveImports(mapping, stage.statefulTemplate)).toEqual({
+      EventSourceArn: arnOf(ids.queue),
+      FunctionName: refOf(lambdaFunction(stage, SERVICES.processor).logicalId),
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+  });
+
+  describe('alarms', () => {
+    const alarms = Object.values(resourcesOfType(t, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties ?? {});
+    const alarm = (slug: string) => {
+      const found = alarms.find((a) => a.AlarmName === `StripeLicensing-${stageName}-${slug}`);
+      if (!found) throw new Error(`no alarm ${slug}`);
+      return found;
+    };
+    const customMetric = (service: string, name: string) => ({
+      Namespace: METRICS_NAMESPACE, MetricName: name, Dimensions: [{ Name: 'service', Value: service }],
+    });
+
+    test('every alarm has a stable name, a runbook link, notifies the SNS topic (alarm and OK), never alarms on missing data', () => {
+      expect(alarms.map((a) => a.AlarmName).sort()).toEqual(ALARM_SLUGS.map((slug) => `StripeLicensing-${stageName}-${slug}`).sort());
+      for (const slug of ALARM_SLUGS) {
+        const a = resolveImports(alarm(slug), stage.statefulTemplate) as Record<string, unknown>;
+        expect(a.AlarmDescription).toEqual(expect.stringContaining(`Runbook: ${RUNBOOK_PATH}#${slug}`));
+        expect(a.AlarmActions).toEqual([refOf(ids.topic)]);
+        expect(a.OKActions).toEqual([refOf(ids.topic)]);
+        expect(a.TreatMissingData).toBe('notBreaching');
+      }
+    });
+
+    test.each([
+      ['signature-verification-failed', SERVICES.ingest, METRIC.signatureVerificationFailed, 'Sum', 'GreaterThanThreshold', 0],
+      ['provisioning-latency-p99', SERVICES.processor, METRIC.provisioningLatency, 'p99', 'GreaterThanThreshold', 5000],
+      ['license-creation-failed', SERVICES.processor, METRIC.licenseCreationFailed, 'Sum', 'GreaterThanOrEqualToThreshold', 1],
+      ['orphaned-payment', RECONCILIATION_SERVICE, METRIC.orphanedPayment, 'Sum', 'GreaterThanOrEqualToThreshold', 1],
+      ['event-dead-lettered', SERVICES.processor, METRIC.eventDeadLettered, 'Sum', 'GreaterThanOrEqualToThreshold', 1],
+      ['business-rule-violation', SERVICES.processor, METRIC.businessRuleViolation, 'Sum', 'GreaterThanOrEqualToThreshold', 1],
+      ['email-failed', SERVICES.processor, METRIC.emailFailed, 'Sum', 'GreaterThanOrEqualToThreshold', 1],
+    ])('%s watches %s/%s (%s) %s %d', (slug, service, metricName, statistic, comparison, threshold) => {
+      const a = alarm(slug);
+      expect(a).toMatchObject({ ...customMetric(service, metricName), ComparisonOperator: comparison, Threshold: threshold });
+      expect(statistic.startsWith('p') ? a.ExtendedStatistic : a.Statistic).toBe(statistic);
+    });
+
+    test('webhook delivery success rate < 99%: 100 × accepted / received, only when webhooks arrived', () => {
+      const a = alarm('webhook-delivery-success-rate');
+      expect(a).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: 99 });
+      const queries = a.Metrics as Array<{ Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: unknown; Stat: string } }>;
+      expect(queries.find((q) => q.Expression)?.Expression).toBe('IF(received > 0, 100 * FILL(accepted, 0) / received, 100)');
+      expect(queries.find((q) => q.Id === 'received')?.MetricStat).toMatchObject({ Metric: customMetric(SERVICES.ingest, METRIC.webhookReceived), Stat: 'Sum' });
+      expect(queries.find((q) => q.Id === 'accepted')?.MetricStat).toMatchObject({ Metric: customMetric(SERVICES.ingest, METRIC.webhookAccepted), Stat: 'Sum' });
+    });
+
+    test('duplicate rate > 5%: duplicates / (processed + duplicates)', () => {
+      const a = alarm('duplicate-event-rate');
+      expect(a).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 5 });
+      const queries = a.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: unknown } }>;
+      expect(queries.find((q) => q.Expression)?.Expression).toContain('100 * FILL(duplicates, 0) / (FILL(processed, 0) + FILL(duplicates, 0))');
+      expect(queries.find((q) => q.Id === 'processed')?.MetricStat?.Metric).toEqual(customMetric(SERVICES.processor, METRIC.eventProcessed));
+      expect(queries.find((q) => q.Id === 'duplicates')?.MetricStat?.Metric).toEqual(customMetric(SERVICES.processor, METRIC.duplicateEvent));
+    });
+
+    test('DLQ not empty and oldest message age watch the right queues', () => {
+      const dlq = resolveImports(alarm('dlq-not-empty'), stage.statefulTemplate);
+      expect(dlq).toMatchObject({
+        Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Statistic: 'Maximum',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.dlq, 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1,
+      });
+      const age = resolveImports(alarm('queue-oldest-message-age'), stage.statefulTemplate);
+      expect(age).toMatchObject({
+        Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Statistic: 'Maximum',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold', Threshold: 300,
+      });
+    });
+
+    test.each([
+      ['ingest', SERVICES.ingest],
+      ['processor', SERVICES.processor],
+    ])('Lambda Errors and Throttles of the %s function', (name, service) => {
+      const fnId = lambdaFunction(stage, service).logicalId;
+      for (const metricName of ['Errors', 'Throttles']) {
+        expect(alarm(`${name}-lambda-${metricName.toLowerCase()}`)).toMatchObject({
+          Namespace: 'AWS/Lambda', MetricName: metricName, Statistic: 'Sum',
+          Dimensions: [{ Name: 'FunctionName', Value: refOf(fnId) }],
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1,
+        });
+      }
+    });
+  });
+
+  test('the dashboard shows the alarmed metrics', () => {
+    const body = JSON.stringify(onlyResource(t, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
+    for (const name of [
+      METRIC.webhookReceived, METRIC.webhookAccepted, METRIC.signatureVerificationFailed, METRIC.provisioningLatency,
+      METRIC.licenseCreationFailed, METRIC.duplicateEvent, METRIC.orphanedPayment, METRIC.eventDeadLettered,
+      METRIC.businessRuleViolation, METRIC.emailFailed, 'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Errors', 'Throttles',
+    ]) {
+      expect(body).toContain(`\\"${name}\\"`);
+    }
+  });
+
+  test('outputs: webhook URL ending in /webhooks/stripe', () => {
+    const outputs = t.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.WebhookUrl.Value)).toMatch(/\/webhooks\/stripe"/);
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['WebhookUrl', 'IngestFunctionName', 'ProcessorFunctionName', 'DashboardName']));
+  });
+});
+
+describe('context overrides reach the service stack', () => {
+  const custom = synthStage('test', { context: { maxConcurrency: '2', apiRateLimit: '7', apiBurstLimit: '9', batchSize: '5', batchingWindowSeconds: '0' } });
+
+  test('event source concurrency, batch size and window', () => {
+    const mapping = onlyResource(custom.serviceTemplate, 'AWS::Lambda::EventSourceMapping').Properties;
+    expect(mapping).toMatchObject({ BatchSize: 5, ScalingConfig: { MaximumConcurrency: 2 } });
+    expect(mapping.MaximumBatchingWindowInSeconds).toBeUndefined();
+  });
+
+  test('stage throttling', () => {
+    custom.serviceTemplate.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 })]),
+    });
+  });
+});
