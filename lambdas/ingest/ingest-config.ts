@@ -5,7 +5,6 @@
 import { parseSigningSecrets } from '../adapters/signing-secret-sources';
 import { ENV, parseStage, positiveIntEnv, requireEnv, type Stage } from '../config/env';
 
-/** SQS's classic message size limit; a larger Stripe event could not be enqueued anyway. */
 /** 256 KiB (SQS's message limit) less room for the message attributes; the stack passes the same. */
 export const DEFAULT_MAX_BODY_BYTES = 261_120;
 
