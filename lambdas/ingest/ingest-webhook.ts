@@ -162,7 +162,7 @@ export async function ingestWebhook(request: WebhookRequest, deps: IngestDeps): 
     }
 
     metrics.addMetric(METRIC.webhookAccepted, 'Count', 1);
-    logger.info('webhook accepted', { ...requestFields, ...eventFields, signingSecretIndex: check.secretIndex });
+    logger.info('webhook accepted', { ...requestFields, ...eventFields, signingSecretPosition: check.matchedPosition });
     return respond(ANSWERS.accepted);
   } catch (error) {
     // Anything unexpected (e.g. Secrets Manager unreachable): Stripe retries a 5xx.

@@ -19,7 +19,7 @@ export type SignatureFailureReason =
   | 'timestamp_outside_tolerance';
 
 export type SignatureCheck =
-  | { valid: true; /** 0-based position of the secret that verified; shows when an old secret can go. */ secretIndex: number }
+  | { valid: true; /** 0-based position of the secret that verified; shows when an old secret can go. */ matchedPosition: number }
   | { valid: false; reason: SignatureFailureReason };
 
 export interface VerifySignatureInput {
@@ -44,12 +44,12 @@ export function verifyStripeSignature(input: VerifySignatureInput): SignatureChe
   if (!signature) throw new Error('stripe library has no webhook signature helper');
   const receivedAtMs = input.receivedAtMs ?? Date.now();
 
-  for (const [secretIndex, secret] of input.secrets.entries()) {
+  for (const [position, secret] of input.secrets.entries()) {
     try {
       // verifyHeader is the check constructEvent runs, without also parsing the body: the envelope
       // parser decides what a malformed event is, after the signature has proven the sender.
       signature.verifyHeader(input.payload, header, secret, SIGNATURE_TOLERANCE_SECONDS, undefined, receivedAtMs);
-      return { valid: true, secretIndex };
+      return { valid: true, matchedPosition: position };
     } catch (error) {
       const reason = classify(error);
       // A stale timestamp means this secret's signature matched; a malformed header fails every

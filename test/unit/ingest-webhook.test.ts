@@ -172,7 +172,7 @@ describe('ingestWebhook: signing secret rotation', () => {
     const payload = stripeEvent();
     await expect(run(post(payload, { 'Stripe-Signature': sign(payload, SECRET) }))).resolves.toMatchObject({ statusCode: 200 });
     expect(queue.sent).toHaveLength(1);
-    expect(logger.lines.find((l) => l.message === 'webhook accepted')?.fields.signingSecretIndex).toBe(1);
+    expect(logger.lines.find((l) => l.message === 'webhook accepted')?.fields.signingSecretPosition).toBe(1);
   });
 
   it('still verifies with the first (old) secret while both are configured', async () => {
