@@ -90,6 +90,8 @@ export interface FakeTrafficOrchestratorOptions {
   latencyMs?: number;
   /** Clock for created_at/expires_at and validation; default the system clock. */
   now?: () => Date;
+  /** Licenses to start with, e.g. a `licenses()` snapshot saved by an earlier run (revoked ones stay revoked). */
+  initialLicenses?: readonly FakeLicense[];
 }
 
 export interface RecordedRequest {
@@ -148,6 +150,10 @@ class LicenseStore {
 
   clear(): void {
     this.byId.clear();
+  }
+
+  restore(licenses: readonly FakeLicense[]): void {
+    for (const license of licenses) this.byId.set(license.license_id, { ...license, domains: [...license.domains] });
   }
 
   snapshot(): FakeLicense[] {
@@ -359,6 +365,7 @@ export async function startFakeTrafficOrchestrator(options: FakeTrafficOrchestra
     defaultPlanId: options.defaultPlanId ?? 'plan_default',
     honourPlanPatch: () => honourPlanPatch,
   });
+  store.restore(options.initialLicenses ?? []);
 
   const delay = (ms: number): Promise<void> =>
     ms <= 0
