@@ -1,5 +1,5 @@
 /**
- * `npm start` is configured by environment variables (docs/local.md has the table). This module
+ * `npm start` is configured by environment variables (the README section "Run it locally" has the table). This module
  * reads and validates them into LocalPipelineOptions; a bad value stops the start with a message
  * naming the variable. Nothing here starts anything.
  */

@@ -1,6 +1,6 @@
 /**
  * `npm start`: runs the whole pipeline on this machine (local/pipeline.ts), configured by the
- * environment (local/local-config.ts, docs/local.md). Prints where everything is, then one line
+ * environment (local/local-config.ts, README "Run it locally"). Prints where everything is, then one line
  * per thing that happens. Ctrl-C (SIGINT) or SIGTERM stops it cleanly and exits 0; a taken port or
  * a data folder in use by another run exits 1 with what to do about it.
  */
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     options = readLocalOptions();
   } catch (error) {
     if (error instanceof LocalConfigError) {
-      process.stderr.write(`${error.message}\n(see docs/local.md for every variable)\n`);
+      process.stderr.write(`${error.message}\n(see "Run it locally" in README.md for every variable)\n`);
       process.exit(1);
     }
     throw error;

@@ -1,5 +1,5 @@
 /**
- * `npm start` as docs/local.md tells a person to run it: a child process with its configuration in
+ * `npm start` as the README tells a person to run it: a child process with its configuration in
  * the environment (a free port, a temporary data folder, a webhook secret), driven only from the
  * outside, over HTTP, with real Stripe signatures. What it did is read where a person would look:
  * the built-in Traffic Orchestrator's own API (URL and key from the banner) and the e-mail folder.
@@ -42,7 +42,7 @@ function newDataDir(): string {
   return dir;
 }
 
-/** `npm start` with the variables docs/local.md documents; resolves once it prints its ready line. */
+/** `npm start` with the variables the README documents; resolves once it prints its ready line. */
 async function startPipeline(dataDir: string): Promise<RunningChild> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -305,7 +305,7 @@ test('npm run demo walks a customer through buy, renew, failed and recovered pay
   }
 }, TEST_TIMEOUT_MS);
 
-describe('npm start configuration (docs/local.md)', () => {
+describe('npm start configuration (README "Run it locally")', () => {
   test('runs with nothing set: port 3000 on 127.0.0.1, data in ./.local, built-in TO, deployed queue defaults, Stripe API features off', () => {
     const options = readLocalOptions({}, '/home/dev/project');
     expect(options).toMatchObject({
