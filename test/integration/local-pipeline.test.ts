@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readOutbox } from '../../lambdas/adapters/file-notifier';
@@ -282,6 +283,29 @@ test('state survives a restart: the ledger, the licenses, the queued event and t
   ]);
 
   await interrupt(second);
+}, TEST_TIMEOUT_MS);
+
+test('a taken port gets a clear message naming the port and the PORT variable, and exit code 1', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as net.AddressInfo).port;
+  try {
+    // The pipeline itself (what `npm start` runs), so the exit code is its own and not npm's.
+    const child = spawn(process.execPath, ['-r', './local/register-ts.js', 'local/start.ts'], {
+      cwd: ROOT, env: { ...process.env, PORT: String(port), LOCAL_DATA_DIR: newDataDir(), STRIPE_WEBHOOK_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    children.delete(child);
+    expect(code).toBe(1);
+    expect(output).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    expect(output).toContain('PORT=');
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
 }, TEST_TIMEOUT_MS);
 
 test('npm run demo walks a customer through buy, renew, failed and recovered payment, upgrade, dispute and cancel, and says every step matched', async () => {
