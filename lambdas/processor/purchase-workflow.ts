@@ -118,8 +118,9 @@ export class PurchaseWorkflow {
           before: stored ? summarizePurchase(stored) : null,
           after: summarizePurchase(state),
         });
-        await this.save(state, owner);
+        // Pointers before the state that lists them (idempotent puts), for the same reason.
         for (const ref of state.paymentRefs.filter((r) => !stored?.paymentRefs.includes(r))) await ledger.linkPaymentRef(purchaseId, ref);
+        await this.save(state, owner);
       }
       this.deps.logger.info('Lifecycle decision', { purchaseId, sourceId, sourceType, outcome: decision.outcome, notes: decision.notes });
 
