@@ -100,9 +100,15 @@ export async function startLocalQueues(options: LocalQueuesOptions): Promise<Loc
 
     let lastWritten = JSON.stringify(saved);
     let writing: Promise<void> = Promise.resolve();
+    /** A write queued behind the running one and not started yet. */
+    let waiting: Promise<void> | null = null;
     const save = (): Promise<void> => {
-      // Serialized: two writes never race on the file, and the last one reflects the latest state.
-      writing = writing.then(async () => {
+      // Serialized: two writes never race on the file. Callers that arrive while a write waits
+      // share it: it takes its snapshot when it starts, so their messages are in it too (a burst
+      // of webhooks costs one or two writes, not one each).
+      if (waiting) return waiting;
+      const next = writing.then(async () => {
+        waiting = null;
         const snapshot: Snapshot = {
           version: SNAPSHOT_VERSION,
           provisioning: messagesOf(server, QUEUE_NAMES.provisioning),
@@ -113,7 +119,9 @@ export async function startLocalQueues(options: LocalQueuesOptions): Promise<Loc
         await writeAtomically(file, `${JSON.stringify(snapshot, null, 2)}\n`);
         lastWritten = text;
       });
-      return writing;
+      waiting = next;
+      writing = next.catch(() => undefined);
+      return next;
     };
     const timer = setInterval(() => {
       save().catch((error) => options.onError('could not save the queues to the data folder', error));
