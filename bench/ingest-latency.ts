@@ -28,7 +28,7 @@ import { createLocalContext } from '../local/lambda-context';
 import { buildStripeWebhookEvent } from '../test/support/api-gateway-events';
 import { checkoutCompleted, signStripePayload, toPayload } from '../test/support/stripe-events';
 import {
-  formatMemory, intArg, machineLine, memorySnapshot, ms, startWatchdog, summarize, summaryHeader, summaryRow, withStdoutCounted,
+  formatMemory, intArg, machineLine, memorySnapshot, ms, runAsScript, summarize, summaryHeader, summaryRow, withStdoutCounted,
   type LatencySummary, type MemorySnapshot,
 } from './measure';
 
@@ -206,15 +206,4 @@ export async function main(argv: readonly string[], print: (line?: string) => vo
   return result.ok;
 }
 
-if (require.main === module) {
-  const stopWatchdog = startWatchdog(5 * 60_000, 'The ingest benchmark');
-  main(process.argv.slice(2))
-    .then((ok) => {
-      process.exitCode = ok ? 0 : 1;
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-      process.exitCode = 1;
-    })
-    .finally(stopWatchdog);
-}
+if (require.main === module) runAsScript(() => main(process.argv.slice(2)), 5 * 60_000, 'The ingest benchmark');

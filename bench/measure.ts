@@ -124,6 +124,20 @@ export function startWatchdog(deadlineMs: number, what: string): () => void {
   return () => clearTimeout(timer);
 }
 
+/** Runs a benchmark as a script under a watchdog: exit 0 when the run was sound, 1 when not (or on a crash). */
+export function runAsScript(run: () => Promise<boolean>, deadlineMs: number, what: string): void {
+  const stopWatchdog = startWatchdog(deadlineMs, what);
+  run()
+    .then((ok) => {
+      process.exitCode = ok ? 0 : 1;
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(stopWatchdog);
+}
+
 /**
  * Runs `fn` with process.stdout swallowed and counted: the deployed handlers print one JSON log
  * line and one EMF blob per invocation, whose cost belongs in the measurement but whose thousands

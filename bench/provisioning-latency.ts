@@ -38,7 +38,7 @@ import { startLocalPipeline, type RunningLocalPipeline } from '../local/pipeline
 import { startFakeTrafficOrchestrator, type FakeTrafficOrchestrator } from '../test/support/fake-traffic-orchestrator';
 import { checkoutCompleted, signStripePayload } from '../test/support/stripe-events';
 import {
-  intArg, intListArg, machineLine, ms, startWatchdog, summarize, summaryHeader, summaryRow, type LatencySummary,
+  intArg, intListArg, machineLine, ms, runAsScript, summarize, summaryHeader, summaryRow, type LatencySummary,
 } from './measure';
 
 /** The product's promise: provisioning latency p99 above this raises the alarm. */
@@ -406,14 +406,5 @@ export async function main(argv: readonly string[], print: (line?: string) => vo
 if (require.main === module) {
   const argv = process.argv.slice(2);
   const phases = intListArg(argv, 'to-latency', [0, 300]).length;
-  const stopWatchdog = startWatchdog((intArg(argv, 'timeout-s', 100) * phases + 60) * 1000, 'The provisioning benchmark');
-  main(argv)
-    .then((ok) => {
-      process.exitCode = ok ? 0 : 1;
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-      process.exitCode = 1;
-    })
-    .finally(stopWatchdog);
+  runAsScript(() => main(argv), (intArg(argv, 'timeout-s', 100) * phases + 60) * 1000, 'The provisioning benchmark');
 }

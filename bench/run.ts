@@ -9,7 +9,7 @@
  */
 import '../local/process-defaults';
 import { main as ingestMain } from './ingest-latency';
-import { startWatchdog } from './measure';
+import { runAsScript } from './measure';
 import { main as provisioningMain } from './provisioning-latency';
 
 const WATCHDOG_MS = 6 * 60_000;
@@ -27,13 +27,4 @@ async function runAll(argv: readonly string[]): Promise<boolean> {
   return ingestOk && provisioningOk;
 }
 
-const stopWatchdog = startWatchdog(WATCHDOG_MS, 'npm run bench');
-runAll(process.argv.slice(2))
-  .then((ok) => {
-    process.exitCode = ok ? 0 : 1;
-  })
-  .catch((error: unknown) => {
-    process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(stopWatchdog);
+runAsScript(() => runAll(process.argv.slice(2)), WATCHDOG_MS, 'npm run bench');
