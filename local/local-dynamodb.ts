@@ -19,13 +19,21 @@ export const LOCAL_TABLES = { ledger: 'stripe-licensing-local-ledger', idempoten
 export interface LocalDynamoDb {
   endpoint: string;
   client: DynamoDBClient;
-  folder: string;
+  /** null when in memory. */
+  folder: string | null;
+  tables: { ledger: string; idempotency: string };
   stop(): Promise<void>;
 }
 
-export async function startLocalDynamoDb(dataDir: string): Promise<LocalDynamoDb> {
-  const folder = path.join(dataDir, 'dynamodb');
-  const server = dynalite({ createTableMs: 0, path: folder });
+export interface DynaliteOptions {
+  /** LevelDB folder; omitted = in memory (tests). */
+  folder?: string;
+  tables: { ledger: string; idempotency: string };
+}
+
+/** dynalite on a free loopback port, with the deployed tables created. */
+export async function startDynalite(options: DynaliteOptions): Promise<LocalDynamoDb> {
+  const server = dynalite({ createTableMs: 0, path: options.folder });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -42,10 +50,14 @@ export async function startLocalDynamoDb(dataDir: string): Promise<LocalDynamoDb
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   try {
-    await createTables(client, LOCAL_TABLES);
+    await createTables(client, options.tables);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { endpoint, client, folder, stop };
+  return { endpoint, client, folder: options.folder ?? null, tables: options.tables, stop };
+}
+
+export function startLocalDynamoDb(dataDir: string): Promise<LocalDynamoDb> {
+  return startDynalite({ folder: path.join(dataDir, 'dynamodb'), tables: LOCAL_TABLES });
 }

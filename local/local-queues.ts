@@ -12,13 +12,12 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
   SendMessageCommand,
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../lambdas/adapters/aws-clients';
+import { createQueueWithDeadLetter, type QueueRef } from './sqs-queues';
 
 // fauxqs is ESM-only. ts-node compiles this file to CommonJS with `module: nodenext`, which keeps
 // a dynamic import() as a real import (it would turn a static import into a failing require).
@@ -30,12 +29,6 @@ export const QUEUE_NAMES = { provisioning: 'stripe-events-local', deadLetter: 's
 const SNAPSHOT_FILE = 'queues.json';
 const SNAPSHOT_VERSION = 1;
 const SNAPSHOT_INTERVAL_MS = 1000;
-
-export interface QueueRef {
-  name: string;
-  url: string;
-  arn: string;
-}
 
 export interface SavedMessage {
   body: string;
@@ -87,10 +80,11 @@ export async function startLocalQueues(options: LocalQueuesOptions): Promise<Loc
   const endpoint = `http://127.0.0.1:${server.port}`;
   const sqs = createSqsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
-    const deadLetter = await createQueue(sqs, QUEUE_NAMES.deadLetter, {});
-    const provisioning = await createQueue(sqs, QUEUE_NAMES.provisioning, {
-      VisibilityTimeout: String(options.visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: options.maxReceiveCount }),
+    const { queue: provisioning, deadLetter } = await createQueueWithDeadLetter(sqs, {
+      name: QUEUE_NAMES.provisioning,
+      deadLetterName: QUEUE_NAMES.deadLetter,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      maxReceiveCount: options.maxReceiveCount,
     });
 
     const file = path.join(options.dataDir, SNAPSHOT_FILE);
@@ -155,13 +149,6 @@ export async function startLocalQueues(options: LocalQueuesOptions): Promise<Loc
     await server.stop();
     throw error;
   }
-}
-
-async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<QueueRef> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const url = QueueUrl as string;
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
-  return { name, url, arn: Attributes?.QueueArn as string };
 }
 
 /** Every message in a queue, whatever its state (ready, delayed, in flight), oldest first. */

@@ -9,7 +9,6 @@ import {
   CreateQueueCommand,
   DeleteMessageCommand,
   DeleteQueueCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient,
@@ -22,6 +21,7 @@ import { readIngestConfig } from '../../lambdas/ingest/ingest-config';
 import type { LogFields } from '../../lambdas/ingest/ingest-webhook';
 import { buildStripeWebhookEvent } from '../support/api-gateway-events';
 import { checkoutCompleted, signStripePayload, type StripeEventJson } from '../support/stripe-events';
+import { createQueueWithDeadLetter } from '../../local/sqs-queues';
 
 const SECRET = 'whsec_integration_0123456789abcdef';
 const MAX_RECEIVE_COUNT = 2;
@@ -34,20 +34,17 @@ let dlqUrl: string;
 let handler: IngestHandler;
 const savedEnv = { ...process.env };
 
-async function createQueue(name: string, attributes: Record<string, string> = {}): Promise<string> {
-  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  return created.QueueUrl!;
-}
-
 beforeAll(async () => {
   sqs = createSqsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const suffix = randomUUID().slice(0, 8);
-  dlqUrl = await createQueue(`ingest-sqs-dlq-${suffix}`);
-  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-  queueUrl = await createQueue(`ingest-sqs-${suffix}`, {
-    VisibilityTimeout: '1',
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+  const { queue, deadLetter } = await createQueueWithDeadLetter(sqs, {
+    name: `ingest-sqs-${suffix}`,
+    deadLetterName: `ingest-sqs-dlq-${suffix}`,
+    visibilityTimeoutSeconds: 1,
+    maxReceiveCount: MAX_RECEIVE_COUNT,
   });
+  queueUrl = queue.url;
+  dlqUrl = deadLetter.url;
 
   Object.assign(process.env, {
     STAGE: 'test',
@@ -156,7 +153,7 @@ it('moves a message that was received maxReceiveCount times without being delete
 });
 
 it('answers 500 without SQS details when the queue does not exist (Stripe retries)', async () => {
-  const goneUrl = await createQueue(`ingest-sqs-deleted-${randomUUID().slice(0, 8)}`);
+  const goneUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `ingest-sqs-deleted-${randomUUID().slice(0, 8)}` }))).QueueUrl!;
   await sqs.send(new DeleteQueueCommand({ QueueUrl: goneUrl }));
   // Same wiring as the deployed handler, with a logger that records what on-call would read.
   const errors: LogFields[] = [];

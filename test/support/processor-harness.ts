@@ -8,8 +8,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient,
@@ -29,6 +27,7 @@ import { readProcessorConfig } from '../../lambdas/processor/processor-config';
 import { createProcessorRuntime, type ProcessorHandler } from '../../lambdas/processor/runtime';
 import { createLocalContext } from '../../local/lambda-context';
 import { SqsEventSource } from '../../local/sqs-event-source';
+import { createQueueWithDeadLetter } from '../../local/sqs-queues';
 import { startDynalite, type RunningDynalite } from './dynalite';
 import { startFakeTrafficOrchestrator, type FakeTrafficOrchestrator } from './fake-traffic-orchestrator';
 import type { StripeEventJson } from './stripe-events';
@@ -113,24 +112,20 @@ export async function startProcessorHarness(options: HarnessOptions = {}): Promi
   const db = await startDynalite({ ledger: `ledger-${suffix}`, idempotency: `idempotency-${suffix}` });
   const to = await startFakeTrafficOrchestrator({ apiKey: TO_API_KEY });
   const sqs = createSqsClient({ endpoint: fauxqsEndpoint });
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `dlq-${suffix}` }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
-  const queue = await sqs.send(new CreateQueueCommand({
-    QueueName: `provisioning-${suffix}`,
-    Attributes: {
-      VisibilityTimeout: '0',
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: options.maxReceiveCount ?? 3 }),
-    },
-  }));
-  const queueUrl = queue.QueueUrl as string;
-  const { Attributes: queueAttributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const { queue, deadLetter } = await createQueueWithDeadLetter(sqs, {
+    name: `provisioning-${suffix}`,
+    deadLetterName: `dlq-${suffix}`,
+    // Failed records reappear at once, so a test drains retries without waiting.
+    visibilityTimeoutSeconds: 0,
+    maxReceiveCount: options.maxReceiveCount ?? 3,
+  });
   const outboxDir = await mkdtemp(path.join(tmpdir(), 'outbox-'));
 
   const config = readProcessorConfig({
     [ENV.stage]: 'test',
     [ENV.ledgerTable]: db.tables.ledger,
     [ENV.idempotencyTable]: db.tables.idempotency,
-    [ENV.deadLetterQueueUrl]: dlq.QueueUrl,
+    [ENV.deadLetterQueueUrl]: deadLetter.url,
     [ENV.purchaseLeaseSeconds]: String(options.leaseSeconds ?? 60),
     [ENV.toApiUrl]: to.url,
     [ENV.toApiKey]: TO_API_KEY,
@@ -150,16 +145,16 @@ export async function startProcessorHarness(options: HarnessOptions = {}): Promi
   });
   const source = new SqsEventSource({
     sqs,
-    queueUrl,
-    queueArn: queueAttributes?.QueueArn as string,
+    queueUrl: queue.url,
+    queueArn: queue.arn,
     handler,
     createContext: () => createLocalContext('processor', options.lambdaTimeoutMs ?? 30_000),
   });
-  const eventQueue = new SqsEventQueue(sqs, queueUrl);
+  const eventQueue = new SqsEventQueue(sqs, queue.url);
   const ledger = new DynamoDbPurchaseLedger(createDocumentClient(db.client), db.tables.ledger, () => clock.nowMs());
 
   return {
-    sqs, queueUrl, deadLetterQueueUrl: dlq.QueueUrl as string, to, db, ledger, metrics, clock, outboxDir, handler, source,
+    sqs, queueUrl: queue.url, deadLetterQueueUrl: deadLetter.url, to, db, ledger, metrics, clock, outboxDir, handler, source,
     async send(...events) {
       for (const event of events) {
         await eventQueue.enqueue({ eventId: event.id, eventType: event.type, created: event.created, body: JSON.stringify(event) });
@@ -170,7 +165,7 @@ export async function startProcessorHarness(options: HarnessOptions = {}): Promi
     },
     async deadLetters() {
       const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
-        QueueUrl: dlq.QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 0,
+        QueueUrl: deadLetter.url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 0,
       }));
       return Messages;
     },
