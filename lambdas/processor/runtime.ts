@@ -62,11 +62,13 @@ export async function createProcessorRuntime(config: ProcessorConfig, overrides:
 
   const dynamoDb = createDynamoDbClient();
   const ledger = new DynamoDbPurchaseLedger(createDocumentClient(dynamoDb), config.ledgerTableName, () => clock.nowMs());
-  const licenses = overrides.licenses ?? new TrafficOrchestratorLicenseProvider({
+  const licenses = overrides.licenses ?? licensesWithCurrentKey(() => readApiKey(config), (apiKey) => new TrafficOrchestratorLicenseProvider({
     apiUrl: config.trafficOrchestrator.apiUrl,
-    apiKey: await readApiKey(config),
+    apiKey,
     timeoutMs: config.trafficOrchestrator.timeoutMs,
-  });
+  }));
+  // Fail the cold start, not the first event, when the key is missing.
+  if (!overrides.licenses) await readApiKey(config);
   const notifier = overrides.notifier ?? (config.notifier.kind === 'file'
     ? new FileNotifier(config.notifier.outboxDir)
     : new SesNotifier({ client: new SESv2Client({}), from: config.plans.email.from }));
@@ -114,6 +116,28 @@ export async function createProcessorRuntime(config: ProcessorConfig, overrides:
     }
   };
   return { handler, workflow };
+}
+
+const LICENSE_PROVIDER_METHODS = [
+  'create', 'findByPurchaseRef', 'get', 'suspend', 'reactivate', 'revoke', 'extendTo', 'changePlan', 'setDomainLimit',
+] as const satisfies readonly (keyof LicenseProvider)[];
+
+/**
+ * The Traffic Orchestrator adapter for the API key in force: the key is read (through Powertools'
+ * cache, refreshed every SECRET_MAX_AGE_SECONDS) before each call, and the adapter rebuilt when it
+ * changed, so a rotated key is used within minutes without a redeploy or a cold start.
+ */
+export function licensesWithCurrentKey(readKey: () => Promise<string>, build: (apiKey: string) => LicenseProvider): LicenseProvider {
+  let current: { apiKey: string; provider: LicenseProvider } | undefined;
+  const provider = async (): Promise<LicenseProvider> => {
+    const apiKey = await readKey();
+    if (current?.apiKey !== apiKey) current = { apiKey, provider: build(apiKey) };
+    return current.provider;
+  };
+  return Object.fromEntries(LICENSE_PROVIDER_METHODS.map((method) => [
+    method,
+    async (...args: unknown[]) => ((await provider())[method] as (...a: unknown[]) => Promise<unknown>)(...args),
+  ])) as unknown as LicenseProvider;
 }
 
 async function readApiKey(config: ProcessorConfig): Promise<string> {
