@@ -27,6 +27,11 @@ export const FAILURE_REASONS = {
 
 export type FailureReason = keyof typeof FAILURE_REASONS;
 
+/** Final reasons that mean the business input is wrong (checkout data, plans config), not an outage or a parse problem. */
+export const BUSINESS_RULE_REASONS: ReadonlySet<FailureReason> = new Set<FailureReason>([
+  'missing_license_metadata', 'unknown_tier', 'unknown_price', 'product_mismatch', 'invalid_max_domains', 'missing_customer_email',
+]);
+
 /** A failure with a named reason. `retryable` follows the reason unless stated. */
 export class ProcessingError extends Error {
   readonly reason: FailureReason;

@@ -12,17 +12,12 @@
  * attempt leaves no idempotency record behind and a later redrive runs again.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { ProcessingError, isProcessingError, type FailureReason } from '../domain/errors';
+import { BUSINESS_RULE_REASONS, ProcessingError, isProcessingError } from '../domain/errors';
 import type { DeadLetterSink } from '../ports/dead-letter-sink';
 import type { PurchaseLedger } from '../ports/purchase-ledger';
 import type { Clock } from '../ports/clock';
 import { METRIC } from '../observability/metric-names';
 import type { MetricsSink, WorkflowLogger, WorkflowResult } from './purchase-workflow';
-
-/** Failure reasons that mean the business input is wrong (vs. an outage or a parse problem). */
-const BUSINESS_REASONS: ReadonlySet<FailureReason> = new Set([
-  'missing_license_metadata', 'unknown_tier', 'unknown_price', 'product_mismatch', 'invalid_max_domains', 'missing_customer_email',
-]);
 
 export interface RecordProcessorDependencies {
   /** Parses the body and applies it, idempotently per Stripe event id. */
@@ -47,7 +42,7 @@ export function createRecordProcessor(deps: RecordProcessorDependencies): (recor
     } catch (error) {
       const failure = classify(error);
       deps.metrics.count(METRIC.eventFailed);
-      if (BUSINESS_REASONS.has(failure.reason)) deps.metrics.count(METRIC.businessRuleViolation);
+      if (BUSINESS_RULE_REASONS.has(failure.reason)) deps.metrics.count(METRIC.businessRuleViolation);
       const details = { eventId, eventType, reason: failure.reason, retryable: failure.retryable, error: failure.message };
       if (eventId) {
         await deps.ledger.recordFailure(
