@@ -23,13 +23,7 @@ import { quoted } from './quoted';
 import { readSubscriptionEvent } from './subscription';
 
 /** The envelope of any Stripe event, handled type or not (ingest uses it before deciding). */
-export interface StripeEventEnvelope {
-  eventId: string;
-  eventType: string;
-  created: number;
-  livemode: boolean;
-  apiVersion: string | null;
-}
+export type StripeEventEnvelope = Omit<EventEnvelope, 'eventType'> & { eventType: string };
 
 export function parseEventEnvelope(rawJson: string): StripeEventEnvelope {
   return readEvent(rawJson).envelope;
