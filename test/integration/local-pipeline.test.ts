@@ -219,8 +219,9 @@ test('npm start serves signed Stripe webhooks: the license appears at the built-
   // The customer gets exactly the key Traffic Orchestrator issued.
   expect(emails[0].text).toContain(license.license_key);
   // …and the console shows what happened, without the key.
-  expect(running.output()).toMatch(/Event processed .*eventId=\S+ .*outcome=applied/);
-  expect(running.output()).not.toContain(license.license_key);
+  // The e-mail is written before the processor logs the record as done, so wait for that line.
+  const output = await eventually(async () => running.output(), (text) => /Event processed .*eventId=\S+ .*outcome=applied/.test(text), 'the "Event processed" log line');
+  expect(output).not.toContain(license.license_key);
 
   await interrupt(running);
 }, TEST_TIMEOUT_MS);
