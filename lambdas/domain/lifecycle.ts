@@ -390,6 +390,25 @@ export function nextGraceStepAt(state: PurchaseState, plans: PlansConfig): numbe
   return days === null ? null : grace.startedAt + days * 86_400;
 }
 
+/**
+ * When the grace-escalation job should next look at the purchase (Unix seconds), or null: the
+ * next ladder step, or `nowSeconds` while a purchase in grace still has license changes or e-mails
+ * pending. The latter keeps a step whose vendor call failed (TO down) due, so the next run finishes
+ * it instead of leaving the license on the old stage until the following step.
+ */
+export function graceCheckDueAt(state: PurchaseState, plans: PlansConfig, nowSeconds: number): number | null {
+  const next = nextGraceStepAt(state, plans);
+  if (!state.facts.grace || state.revoked) return next;
+  let pending = state.outbox.length > 0;
+  try {
+    pending ||= planLicenseActions(state, plans).length > 0;
+  } catch {
+    // A plan that cannot be computed (e.g. a tier missing from the config) fails the processing
+    // that follows with its named reason; the job retrying it every run would only repeat that.
+  }
+  return pending ? Math.min(nowSeconds, next ?? nowSeconds) : next;
+}
+
 export function desiredLicense(state: PurchaseState, plans: PlansConfig): DesiredLicense | null {
   const { facts } = state;
   if (facts.checkout !== 'paid' || !facts.tier) return null;

@@ -7,6 +7,7 @@ export const METRICS_NAMESPACE = 'StripeLicensing';
 export const SERVICES = {
   ingest: 'stripe-webhook-ingest',
   processor: 'license-processor',
+  graceEscalation: 'grace-escalation',
   /** The reconciliation job (a planned addition); its OrphanedPayment alarm already exists. */
   reconciliation: 'license-reconciliation',
 } as const;
@@ -33,6 +34,17 @@ export const METRIC = {
   businessRuleViolation: 'BusinessRuleViolation',
   emailSent: 'EmailSent',
   emailFailed: 'EmailFailed',
+
+  // grace-escalation job (service = grace-escalation); the license and e-mail metrics above are
+  // emitted under this service too when a ladder step changes a license or sends a message.
+  /** Purchases whose next ladder step was due when the job ran. */
+  graceStepsDue: 'GraceStepsDue',
+  /** Purchases moved to a later ladder stage (reminded, downgraded, suspended). */
+  graceStepApplied: 'GraceStepApplied',
+  /** A due purchase the job could not escalate (TO or SES down, a bug); the next run tries again. */
+  graceEscalationFailed: 'GraceEscalationFailed',
+  /** Due purchases left for the next run: busy with an event, or the run was out of time. */
+  graceEscalationDeferred: 'GraceEscalationDeferred',
 
   // reconciliation job (later issue)
   orphanedPayment: 'OrphanedPayment',

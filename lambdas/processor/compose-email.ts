@@ -19,7 +19,9 @@ export function composeEmail(intent: EmailIntent, state: PurchaseState, plans: P
     ...renderEmail(request, plans.email),
     template: intent.template,
     purchaseId: state.purchaseId,
-    messageId: intent.id,
+    // The intent id is unique within the purchase (source + template); one grace-escalation run is
+    // the source for many purchases, so the purchase makes the message id unique overall.
+    messageId: `${state.purchaseId}:${intent.id}`,
   };
 }
 

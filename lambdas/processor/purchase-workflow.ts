@@ -16,7 +16,7 @@ import { ProcessingError } from '../domain/errors';
 import {
   applyEvent,
   escalateGrace,
-  nextGraceStepAt,
+  graceCheckDueAt,
   planLicenseActions,
   type Decision,
   type LicenseAction,
@@ -61,6 +61,8 @@ export interface WorkflowDependencies {
 export interface WorkflowResult {
   purchaseId: string | null;
   outcome: Decision['outcome'] | 'no_purchase';
+  /** What the lifecycle decided, in words (the audit history has the same notes). */
+  notes: string[];
   /** Vendor calls made in this run. */
   actions: LicenseAction['type'][];
   emailsSent: string[];
@@ -79,7 +81,7 @@ export class PurchaseWorkflow {
       const reason = 'invoice without a subscription: not a licensed purchase';
       await this.deps.ledger.recordNoop(event.eventId, event.eventType, reason, this.deps.clock.nowMs());
       this.deps.logger.info('Event concerns no purchase; recorded as a no-op', { eventId: event.eventId, eventType: event.eventType, reason });
-      return { purchaseId: null, outcome: 'no_purchase', actions: [], emailsSent: [] };
+      return { purchaseId: null, outcome: 'no_purchase', notes: [reason], actions: [], emailsSent: [] };
     }
     return this.withPurchase(purchaseId, event.eventId, event.eventType, (state) => applyEvent(state, event, this.deps.plans), event.created);
   }
@@ -128,14 +130,14 @@ export class PurchaseWorkflow {
       state = await this.reconcileLicense(state, owner, sourceId, sourceCreated ?? state.firstSeenCreated, actions);
       const emailsSent: string[] = [];
       state = await this.flushOutbox(state, owner, emailsSent);
-      return { purchaseId, outcome: decision.outcome, actions, emailsSent };
+      return { purchaseId, outcome: decision.outcome, notes: decision.notes, actions, emailsSent };
     } finally {
       await ledger.release(purchaseId, owner);
     }
   }
 
   private async save(state: PurchaseState, owner: string): Promise<void> {
-    await this.deps.ledger.save(state, owner, nextGraceStepAt(state, this.deps.plans));
+    await this.deps.ledger.save(state, owner, graceCheckDueAt(state, this.deps.plans, Math.floor(this.deps.clock.nowMs() / 1000)));
   }
 
   private async resolvePurchaseId(event: BillingEvent): Promise<string | null> {

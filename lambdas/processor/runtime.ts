@@ -8,42 +8,27 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { createDocumentClient, createDynamoDbClient } from '../adapters/dynamodb-clients';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createDynamoDbClient } from '../adapters/dynamodb-clients';
 import { createSqsClient } from '../adapters/aws-clients';
-import { DynamoDbPurchaseLedger } from '../adapters/dynamodb-purchase-ledger';
-import { FileNotifier } from '../adapters/file-notifier';
-import { SesNotifier } from '../adapters/ses-notifier';
 import { SqsDeadLetterSink } from '../adapters/sqs-dead-letter-sink';
-import { TrafficOrchestratorLicenseProvider } from '../adapters/traffic-orchestrator-license-provider';
 import { METRICS_NAMESPACE, SERVICES } from '../observability/metric-names';
-import { systemClock, type Clock } from '../ports/clock';
-import type { LicenseProvider } from '../ports/license-provider';
-import type { Notifier } from '../ports/notifier';
 import { parseStripeEvent } from '../stripe/parse-event';
-import { composeEmail } from './compose-email';
 import type { ProcessorConfig } from './processor-config';
-import { PurchaseWorkflow, type MetricsSink } from './purchase-workflow';
+import type { PurchaseWorkflow } from './purchase-workflow';
 import { createRecordProcessor } from './record-processor';
+import { createWorkflowRuntime, type WorkflowOverrides } from './workflow-runtime';
 
 export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
-export interface ProcessorOverrides {
-  clock?: Clock;
+export interface ProcessorOverrides extends WorkflowOverrides {
   logger?: Logger;
   metrics?: Metrics;
-  licenses?: LicenseProvider;
-  notifier?: Notifier;
 }
-
-/** Secrets Manager reads are cached by Powertools; a rotated key is picked up within this time. */
-const SECRET_MAX_AGE_SECONDS = 300;
 
 export interface ProcessorRuntime {
   handler: ProcessorHandler;
-  /** The same workflow the handler drives; the grace-escalation job (and tests) call it directly. */
+  /** The same workflow the handler drives (tests call it directly). */
   workflow: PurchaseWorkflow;
 }
 
@@ -54,28 +39,8 @@ export async function createProcessorHandler(config: ProcessorConfig, overrides:
 export async function createProcessorRuntime(config: ProcessorConfig, overrides: ProcessorOverrides = {}): Promise<ProcessorRuntime> {
   const logger = overrides.logger ?? new Logger({ serviceName: SERVICES.processor });
   const metrics = overrides.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.processor });
-  const clock = overrides.clock ?? systemClock;
-  const metricsSink: MetricsSink = {
-    count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
-    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
-  };
-
   const dynamoDb = createDynamoDbClient();
-  const ledger = new DynamoDbPurchaseLedger(createDocumentClient(dynamoDb), config.ledgerTableName, () => clock.nowMs());
-  const licenses = overrides.licenses ?? licensesWithCurrentKey(() => readApiKey(config), (apiKey) => new TrafficOrchestratorLicenseProvider({
-    apiUrl: config.trafficOrchestrator.apiUrl,
-    apiKey,
-    timeoutMs: config.trafficOrchestrator.timeoutMs,
-  }));
-  // Fail the cold start, not the first event, when the key is missing.
-  if (!overrides.licenses) await readApiKey(config);
-  const notifier = overrides.notifier ?? (config.notifier.kind === 'file'
-    ? new FileNotifier(config.notifier.outboxDir)
-    : new SesNotifier({ client: new SESv2Client({}), from: config.plans.email.from }));
-
-  const workflow = new PurchaseWorkflow({
-    ledger, licenses, notifier, composeEmail, plans: config.plans, clock, metrics: metricsSink, logger, leaseMs: config.purchaseLeaseMs,
-  });
+  const { workflow, ledger, clock, metricsSink } = await createWorkflowRuntime(config, { logger, metrics }, dynamoDb, overrides);
 
   const idempotencyConfig = new IdempotencyConfig({
     // The Stripe event id, not the SQS message id: a DLQ redrive or a replay gets a new message id.
@@ -116,37 +81,4 @@ export async function createProcessorRuntime(config: ProcessorConfig, overrides:
     }
   };
   return { handler, workflow };
-}
-
-const LICENSE_PROVIDER_METHODS = [
-  'create', 'findByPurchaseRef', 'get', 'suspend', 'reactivate', 'revoke', 'extendTo', 'changePlan', 'setDomainLimit',
-] as const satisfies readonly (keyof LicenseProvider)[];
-
-/**
- * The Traffic Orchestrator adapter for the API key in force: the key is read (through Powertools'
- * cache, refreshed every SECRET_MAX_AGE_SECONDS) before each call, and the adapter rebuilt when it
- * changed, so a rotated key is used within minutes without a redeploy or a cold start.
- */
-export function licensesWithCurrentKey(readKey: () => Promise<string>, build: (apiKey: string) => LicenseProvider): LicenseProvider {
-  let current: { apiKey: string; provider: LicenseProvider } | undefined;
-  const provider = async (): Promise<LicenseProvider> => {
-    const apiKey = await readKey();
-    if (current?.apiKey !== apiKey) current = { apiKey, provider: build(apiKey) };
-    return current.provider;
-  };
-  return Object.fromEntries(LICENSE_PROVIDER_METHODS.map((method) => [
-    method,
-    async (...args: unknown[]) => ((await provider())[method] as (...a: unknown[]) => Promise<unknown>)(...args),
-  ])) as unknown as LicenseProvider;
-}
-
-async function readApiKey(config: ProcessorConfig): Promise<string> {
-  const { apiKey } = config.trafficOrchestrator;
-  if ('value' in apiKey) return apiKey.value;
-  const secret = await getSecret<string>(apiKey.secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
-  // The stack creates the secret with an `unset: …` placeholder until someone puts the real key in.
-  if (typeof secret !== 'string' || secret.trim() === '' || secret.startsWith('unset:')) {
-    throw new Error(`secret ${apiKey.secretId} holds no Traffic Orchestrator API key yet (see docs/deploy.md)`);
-  }
-  return secret.trim();
 }

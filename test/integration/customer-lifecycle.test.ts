@@ -75,14 +75,14 @@ describe.each(['2025-02-24.acacia', '2026-07-29.dahlia'] as StripeApiVersion[])(
     await run(c.invoice('invoice.payment_failed', 'subscription_cycle', 3, failedAt));
     expect(licenseOf(c.ids.subscriptionId)[0]).toMatchObject({ status: 'active', plan_id: 'plan_professional' });
 
-    // The scheduler drives the ladder by time: day 3 reminder, day 7 downgrade, day 14 suspension.
+    // The scheduled job drives the ladder by time: day 3 reminder, day 7 downgrade, day 14 suspension.
     h.clock.set((failedAt + 3 * DAY + 1) * 1000);
-    await h.escalateGrace(c.ids.subscriptionId);
+    await h.runGraceEscalation();
     h.clock.set((failedAt + 7 * DAY + 1) * 1000);
-    await h.escalateGrace(c.ids.subscriptionId);
+    await h.runGraceEscalation();
     expect(licenseOf(c.ids.subscriptionId)[0]).toMatchObject({ status: 'active', plan_id: 'plan_free' });
     h.clock.set((failedAt + 14 * DAY + 1) * 1000);
-    await h.escalateGrace(c.ids.subscriptionId);
+    await h.runGraceEscalation();
     expect(licenseOf(c.ids.subscriptionId)[0]).toMatchObject({ status: 'suspended', plan_id: 'plan_free' });
 
     // The customer fixes the card: the retried invoice is paid; tier and status are restored.

@@ -20,9 +20,12 @@ import { DynamoDbPurchaseLedger } from '../../lambdas/adapters/dynamodb-purchase
 import { readOutbox, type OutboxEmail } from '../../lambdas/adapters/file-notifier';
 import { SqsEventQueue } from '../../lambdas/adapters/sqs-event-queue';
 import { ENV } from '../../lambdas/config/env';
+import { SERVICES } from '../../lambdas/observability/metric-names';
 import { TrafficOrchestratorLicenseProvider } from '../../lambdas/adapters/traffic-orchestrator-license-provider';
 import type { Clock } from '../../lambdas/ports/clock';
 import type { LicenseProvider } from '../../lambdas/ports/license-provider';
+import type { GraceEscalationSummary } from '../../lambdas/grace-escalation/grace-escalation-job';
+import { createGraceEscalationHandler } from '../../lambdas/grace-escalation/runtime';
 import { readProcessorConfig } from '../../lambdas/processor/processor-config';
 import { createProcessorRuntime, type ProcessorHandler } from '../../lambdas/processor/runtime';
 import { createLocalContext } from '../../local/lambda-context';
@@ -96,8 +99,13 @@ export interface ProcessorHarness {
   /** Processes until the queue is empty (failed records reappear at once: visibility timeout 0). */
   drain(): Promise<void>;
   deadLetters(): Promise<Message[]>;
-  /** What the scheduled grace-escalation job does for one purchase, at the harness clock's time. */
-  escalateGrace(purchaseId: string): Promise<void>;
+  /** Metrics of the grace-escalation job (its own service, as deployed). */
+  graceMetrics: RecordingMetrics;
+  /**
+   * One run of the grace-escalation Lambda, as the scheduler invokes it, at the harness clock's
+   * time. `lambdaTimeoutMs` is the time the run has (a short one makes it stop early).
+   */
+  runGraceEscalation(options?: { scheduledTime?: string; lambdaTimeoutMs?: number }): Promise<GraceEscalationSummary>;
   outbox(): Promise<OutboxEmail[]>;
   stop(): Promise<void>;
 }
@@ -137,9 +145,16 @@ export async function startProcessorHarness(options: HarnessOptions = {}): Promi
   const metrics = new RecordingMetrics();
   const clock = options.clock ?? new TestClock();
   const realLicenses = new TrafficOrchestratorLicenseProvider({ apiUrl: to.url, apiKey: TO_API_KEY, timeoutMs: options.toTimeoutMs ?? 1000 });
-  const { handler, workflow } = await createProcessorRuntime(config, {
+  const { handler } = await createProcessorRuntime(config, {
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics,
+    clock,
+    licenses: options.wrapLicenses ? options.wrapLicenses(realLicenses) : realLicenses,
+  });
+  const graceMetrics = new RecordingMetrics();
+  const graceEscalation = await createGraceEscalationHandler(config, {
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: graceMetrics,
     clock,
     licenses: options.wrapLicenses ? options.wrapLicenses(realLicenses) : realLicenses,
   });
@@ -154,7 +169,7 @@ export async function startProcessorHarness(options: HarnessOptions = {}): Promi
   const ledger = new DynamoDbPurchaseLedger(createDocumentClient(db.client), db.tables.ledger, () => clock.nowMs());
 
   return {
-    sqs, queueUrl: queue.url, deadLetterQueueUrl: deadLetter.url, to, db, ledger, metrics, clock, outboxDir, handler, source,
+    sqs, queueUrl: queue.url, deadLetterQueueUrl: deadLetter.url, to, db, ledger, metrics, graceMetrics, clock, outboxDir, handler, source,
     async send(...events) {
       for (const event of events) {
         await eventQueue.enqueue({ eventId: event.id, eventType: event.type, created: event.created, body: JSON.stringify(event) });
@@ -170,8 +185,8 @@ export async function startProcessorHarness(options: HarnessOptions = {}): Promi
       return Messages;
     },
     outbox: () => readOutbox(outboxDir),
-    async escalateGrace(purchaseId) {
-      await workflow.escalateGrace(purchaseId, `grace-tick-${clock.nowMs()}`);
+    runGraceEscalation({ scheduledTime, lambdaTimeoutMs = 300_000 } = {}) {
+      return graceEscalation(scheduledTime ? { scheduledTime } : {}, createLocalContext(SERVICES.graceEscalation, lambdaTimeoutMs));
     },
     async stop() {
       await to.stop();

@@ -9,6 +9,7 @@
 import {
   applyEvent,
   escalateGrace,
+  graceCheckDueAt,
   graceStageAt,
   nextGraceStepAt,
   planLicenseActions,
@@ -89,6 +90,36 @@ describe('nextGraceStepAt: when the scheduler should look again', () => {
   it('no grace running → null', () => {
     const healthy = applyAll(plans, [subscription('created', { priceId: 'price_pro_monthly' }), checkout({ metadata: { productId: PRODUCT_ID, tier: 'professional' } })]);
     expect(nextGraceStepAt(healthy, plans)).toBeNull();
+  });
+});
+
+describe('graceCheckDueAt: when the grace-escalation job picks the purchase up (the ledger index)', () => {
+  const nowAt = (day: number): number => msAtDay(day) / 1000;
+
+  it('a settled purchase in grace is due at its next ladder step', () => {
+    expect(graceCheckDueAt(inGrace(), plans, nowAt(1))).toBe(FAILED_AT + 3 * DAY);
+    expect(graceCheckDueAt(ladderAt(3, 7), plans, nowAt(8))).toBe(FAILED_AT + 14 * DAY);
+  });
+
+  it('a step whose license change has not reached the vendor yet stays due now, so the next run finishes it', () => {
+    const stepped = escalateGrace(ladderAt(3), plans, msAtDay(7), 'tick-day-7').state;
+    const withoutEmails = { ...stepped, outbox: [] };
+    expect(planLicenseActions(withoutEmails, plans)).not.toEqual([]);
+    expect(graceCheckDueAt(withoutEmails, plans, nowAt(7.01))).toBe(nowAt(7.01));
+  });
+
+  it('an e-mail still in the outbox keeps the purchase due now', () => {
+    const stepped = escalateGrace(inGrace(), plans, msAtDay(3), 'tick-day-3').state;
+    expect(queuedEmails(stepped)).toEqual(['payment_reminder']);
+    expect(graceCheckDueAt(stepped, plans, nowAt(3.01))).toBe(nowAt(3.01));
+  });
+
+  it('the last step, once carried out, leaves nothing due; neither does a purchase out of grace or revoked', () => {
+    expect(graceCheckDueAt(ladderAt(3, 7, 14), plans, nowAt(15))).toBeNull();
+    const healthy = applyAll(plans, [subscription('created', { priceId: 'price_pro_monthly' }), checkout({ metadata: { productId: PRODUCT_ID, tier: 'professional' } })]);
+    expect(graceCheckDueAt(healthy, plans, nowAt(15))).toBeNull();
+    const revoked = applyAll(plans, [subscription('deleted', { created: FAILED_AT + DAY })], inGrace());
+    expect(graceCheckDueAt(revoked, plans, nowAt(2))).toBeNull();
   });
 });
 

@@ -1,5 +1,5 @@
 /** The processor picks up a rotated Traffic Orchestrator API key without a cold start. */
-import { licensesWithCurrentKey } from '../../lambdas/processor/runtime';
+import { licensesWithCurrentKey } from '../../lambdas/processor/workflow-runtime';
 import type { LicenseProvider } from '../../lambdas/ports/license-provider';
 
 test('each call uses the key in force; the adapter is rebuilt only when the key changed', async () => {
