@@ -39,6 +39,7 @@ export const CONTEXT_KEYS = {
   idempotencyExpirySeconds: 'idempotencyExpirySeconds',
   toApiUrl: 'toApiUrl',
   toTimeoutMs: 'toTimeoutMs',
+  graceEscalationIntervalMinutes: 'graceEscalationIntervalMinutes',
   logRetentionDays: 'logRetentionDays',
 } as const;
 
@@ -67,6 +68,8 @@ export interface StageConfig {
   purchaseLeaseSeconds: number;
   toApiUrl: string;
   toTimeoutMs: number;
+  /** How often EventBridge Scheduler runs the grace-escalation job. */
+  graceEscalationIntervalMinutes: number;
   logRetentionDays: number;
   /** Optional e-mail address subscribed to the alarm topic. */
   alarmEmail?: string;
@@ -91,6 +94,7 @@ const DEFAULTS = {
     idempotencyExpirySeconds: 4 * 86_400,
     toApiUrl: DEFAULT_TO_API_URL,
     toTimeoutMs: 5000,
+    graceEscalationIntervalMinutes: 15,
     plansFile: DEFAULT_PLANS_FILE,
   },
   test: { logRetentionDays: 14 },
@@ -199,6 +203,8 @@ export function resolveStageConfig(readContext: ContextReader): StageConfig {
     purchaseLeaseSeconds: processorTimeoutSeconds + 30,
     toApiUrl,
     toTimeoutMs,
+    // A ladder step lands at most one interval after its day starts; a day is the ladder's unit.
+    graceEscalationIntervalMinutes: int('graceEscalationIntervalMinutes', 1, 1440, ' (minutes; at most a day)'),
     logRetentionDays,
     alarmEmail,
     plansFile: text('plansFile'),

@@ -11,6 +11,7 @@ import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -48,6 +49,9 @@ export const ALARM_SLUGS = [
   'ingest-lambda-throttles',
   'processor-lambda-errors',
   'processor-lambda-throttles',
+  'grace-escalation-failed',
+  'grace-escalation-lambda-errors',
+  'scheduler-target-errors',
 ] as const;
 export type AlarmSlug = (typeof ALARM_SLUGS)[number];
 
@@ -57,6 +61,20 @@ export function serviceMetric(service: string, metricName: string, statistic = '
 
 const ingestMetric = (name: string, label?: string) => serviceMetric(SERVICES.ingest, name, 'Sum', label);
 const processorMetric = (name: string, label?: string) => serviceMetric(SERVICES.processor, name, 'Sum', label);
+const graceMetric = (name: string, label?: string) => serviceMetric(SERVICES.graceEscalation, name, 'Sum', label);
+
+/**
+ * A license or e-mail metric summed over the two Lambdas that drive the purchase workflow: the
+ * processor (Stripe events) and the grace-escalation job (ladder steps) emit it under their own service.
+ */
+export function workflowMetricSum(metricName: string, label: string): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: 'FILL(processor, 0) + FILL(grace, 0)',
+    usingMetrics: { processor: processorMetric(metricName), grace: graceMetric(metricName) },
+    period: PERIOD,
+    label,
+  });
+}
 
 /** 100 × accepted / received, only for periods in which a webhook arrived (otherwise no data, i.e. not breaching). */
 export function webhookSuccessRate(): cloudwatch.MathExpression {
@@ -85,6 +103,9 @@ export interface OperationsAlarmsProps {
   readonly deadLetterQueue: sqs.IQueue;
   readonly ingestFunction: lambda.IFunction;
   readonly processorFunction: lambda.IFunction;
+  readonly graceEscalationFunction: lambda.IFunction;
+  /** The schedule group of the scheduled jobs (its delivery metrics are theirs alone). */
+  readonly scheduleGroup: scheduler.IScheduleGroup;
   readonly api: apigateway.RestApi;
 }
 
@@ -109,18 +130,21 @@ export class OperationsAlarms extends Construct {
       { slug: 'webhook-delivery-success-rate', summary: `Less than ${THRESHOLDS.webhookSuccessRatePercent}% of Stripe webhooks were accepted (verified and enqueued or deliberately ignored)`, metric: webhookSuccessRate(), threshold: THRESHOLDS.webhookSuccessRatePercent, comparison: BELOW },
       { slug: 'signature-verification-failed', summary: 'A webhook failed Stripe signature verification (wrong or rolled signing secret, or someone probing the endpoint)', metric: ingestMetric(METRIC.signatureVerificationFailed), threshold: 0, comparison: ABOVE },
       { slug: 'provisioning-latency-p99', summary: `p99 time from the Stripe event to the license being created exceeds ${THRESHOLDS.provisioningLatencyP99Ms} ms`, metric: serviceMetric(SERVICES.processor, METRIC.provisioningLatency, 'p99'), threshold: THRESHOLDS.provisioningLatencyP99Ms, comparison: ABOVE },
-      { slug: 'license-creation-failed', summary: 'Creating a license at Traffic Orchestrator failed', metric: processorMetric(METRIC.licenseCreationFailed), threshold: 1, comparison: AT_LEAST },
+      { slug: 'license-creation-failed', summary: 'Creating a license at Traffic Orchestrator failed', metric: workflowMetricSum(METRIC.licenseCreationFailed, 'License creation failures'), threshold: 1, comparison: AT_LEAST },
       { slug: 'duplicate-event-rate', summary: `More than ${THRESHOLDS.duplicateRatePercent}% of processed events were duplicates`, metric: duplicateEventRate(), threshold: THRESHOLDS.duplicateRatePercent, comparison: ABOVE },
       { slug: 'orphaned-payment', summary: 'Reconciliation found a Stripe payment with no license', metric: serviceMetric(RECONCILIATION_SERVICE, METRIC.orphanedPayment), threshold: 1, comparison: AT_LEAST },
       { slug: 'event-dead-lettered', summary: 'The processor sent an event to the DLQ as a final failure', metric: processorMetric(METRIC.eventDeadLettered), threshold: 1, comparison: AT_LEAST },
       { slug: 'business-rule-violation', summary: 'An event broke a business rule (missing metadata, unmapped price, customer without e-mail)', metric: processorMetric(METRIC.businessRuleViolation), threshold: 1, comparison: AT_LEAST },
-      { slug: 'email-failed', summary: 'A license or dunning e-mail could not be sent through SES', metric: processorMetric(METRIC.emailFailed), threshold: 1, comparison: AT_LEAST },
+      { slug: 'email-failed', summary: 'A license or dunning e-mail could not be sent through SES', metric: workflowMetricSum(METRIC.emailFailed, 'E-mail failures'), threshold: 1, comparison: AT_LEAST },
       { slug: 'dlq-not-empty', summary: 'The provisioning dead-letter queue holds messages', metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }), threshold: 1, comparison: AT_LEAST },
       { slug: 'queue-oldest-message-age', summary: `The oldest message in the provisioning queue is older than ${THRESHOLDS.oldestMessageAgeSeconds} s (processor stuck or failing)`, metric: props.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(1) }), threshold: THRESHOLDS.oldestMessageAgeSeconds, comparison: ABOVE },
       { slug: 'ingest-lambda-errors', summary: 'The ingest Lambda failed invocations (Stripe got a 5xx and will retry)', metric: props.ingestFunction.metricErrors({ statistic: 'Sum', period: PERIOD }), threshold: 1, comparison: AT_LEAST },
       { slug: 'ingest-lambda-throttles', summary: 'The ingest Lambda was throttled (Stripe got a 5xx and will retry)', metric: props.ingestFunction.metricThrottles({ statistic: 'Sum', period: PERIOD }), threshold: 1, comparison: AT_LEAST },
       { slug: 'processor-lambda-errors', summary: 'The processor Lambda failed whole invocations (the batch returns to the queue)', metric: props.processorFunction.metricErrors({ statistic: 'Sum', period: PERIOD }), threshold: 1, comparison: AT_LEAST },
       { slug: 'processor-lambda-throttles', summary: 'The processor Lambda was throttled', metric: props.processorFunction.metricThrottles({ statistic: 'Sum', period: PERIOD }), threshold: 1, comparison: AT_LEAST },
+      { slug: 'grace-escalation-failed', summary: 'The grace-escalation job could not move a due purchase along the ladder (it stays due; the next run tries again)', metric: graceMetric(METRIC.graceEscalationFailed), threshold: 1, comparison: AT_LEAST },
+      { slug: 'grace-escalation-lambda-errors', summary: 'A grace-escalation run failed as a whole (cold start, ledger unreachable, bad scheduler payload)', metric: props.graceEscalationFunction.metricErrors({ statistic: 'Sum', period: PERIOD }), threshold: 1, comparison: AT_LEAST },
+      { slug: 'scheduler-target-errors', summary: 'EventBridge Scheduler could not invoke a scheduled job, or gave up on a firing', metric: schedulerDeliveryFailures(props.scheduleGroup), threshold: 1, comparison: AT_LEAST },
     ];
 
     const notify = new actions.SnsAction(props.alarmTopic);
@@ -207,13 +231,35 @@ export class OperationsAlarms extends Construct {
         props.ingestFunction.metricThrottles({ label: 'ingest throttles', period: PERIOD }),
         props.processorFunction.metricErrors({ label: 'processor errors', period: PERIOD }),
         props.processorFunction.metricThrottles({ label: 'processor throttles', period: PERIOD }),
+        props.graceEscalationFunction.metricErrors({ label: 'grace-escalation errors', period: PERIOD }),
       ], [
         props.ingestFunction.metricDuration({ label: 'ingest duration p99', statistic: 'p99', period: PERIOD }),
         props.processorFunction.metricDuration({ label: 'processor duration p99', statistic: 'p99', period: PERIOD }),
       ]),
     );
+    dashboard.addWidgets(
+      graph('Grace ladder (scheduled job)', [
+        graceMetric(METRIC.graceStepsDue, 'due'),
+        graceMetric(METRIC.graceStepApplied, 'steps applied'),
+        graceMetric(METRIC.graceEscalationFailed, 'failed'),
+        graceMetric(METRIC.graceEscalationDeferred, 'left for the next run'),
+      ], [schedulerDeliveryFailures(props.scheduleGroup)]),
+    );
     return dashboard;
   }
+}
+
+/** Invocations the scheduler could not deliver (target errors) plus firings it gave up on (dropped). */
+function schedulerDeliveryFailures(group: scheduler.IScheduleGroup): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: 'FILL(targetErrors, 0) + FILL(dropped, 0)',
+    usingMetrics: {
+      targetErrors: group.metricTargetErrors({ statistic: 'Sum', period: PERIOD }),
+      dropped: group.metricDropped({ statistic: 'Sum', period: PERIOD }),
+    },
+    period: PERIOD,
+    label: 'Scheduler target errors + dropped firings',
+  });
 }
 
 /** `webhook-delivery-success-rate` → `WebhookDeliverySuccessRateAlarm` (stable logical ids). */

@@ -1,6 +1,7 @@
 /**
- * The stateless part: webhook API, ingest and processor Lambdas, the queue event source, alarms and
- * dashboard. Receives the stateful resources through props (CloudFormation exports underneath).
+ * The stateless part: webhook API, ingest and processor Lambdas, the queue event source, the
+ * grace-escalation schedule and Lambda, alarms and dashboard. Receives the stateful resources
+ * through props (CloudFormation exports underneath).
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +12,7 @@ import { SERVICES } from '../../lambdas/observability/metric-names';
 import type { StageConfig } from '../config/stage-config';
 import { OperationsAlarms } from '../constructs/alarms';
 import { LambdaFunction, lambdaHandler } from '../constructs/lambda-function';
+import { GraceEscalation } from '../constructs/grace-escalation';
 import { LicenseProcessor } from '../constructs/license-processor';
 import { WebhookApi } from '../constructs/webhook-api';
 import type { StatefulStack } from './stateful-stack';
@@ -25,6 +27,7 @@ export class ServiceStack extends Stack {
   readonly ingestFunction: LambdaFunction;
   readonly webhookApi: WebhookApi;
   readonly processor: LicenseProcessor;
+  readonly graceEscalation: GraceEscalation;
   readonly operations: OperationsAlarms;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
@@ -71,25 +74,36 @@ export class ServiceStack extends Stack {
       logRemovalPolicy,
     });
 
-    this.processor = new LicenseProcessor(this, 'Processor', {
+    // What both Lambdas that drive the purchase workflow need (ledger, TO, e-mail).
+    const workflow = {
       stage: config.stage,
+      purchaseLeaseSeconds: config.purchaseLeaseSeconds,
+      toApiUrl: config.toApiUrl,
+      toTimeoutMs: config.toTimeoutMs,
+      plans,
+      ledgerTable: stateful.tables.ledger,
+      toApiKeySecret: stateful.secrets.toApiKey,
+      logRetentionDays: config.logRetentionDays,
+      logRemovalPolicy,
+    };
+
+    this.processor = new LicenseProcessor(this, 'Processor', {
+      ...workflow,
       timeout: Duration.seconds(config.processorTimeoutSeconds),
       batchSize: config.batchSize,
       batchingWindow: Duration.seconds(config.batchingWindowSeconds),
       maxConcurrency: config.maxConcurrency,
       idempotencyExpirySeconds: config.idempotencyExpirySeconds,
-      purchaseLeaseSeconds: config.purchaseLeaseSeconds,
-      toApiUrl: config.toApiUrl,
-      toTimeoutMs: config.toTimeoutMs,
-      plans,
       queue,
       deadLetterQueue,
-      ledgerTable: stateful.tables.ledger,
       ledgerIndexNames: stateful.tables.ledgerIndexNames,
       idempotencyTable: stateful.tables.idempotency,
-      toApiKeySecret: stateful.secrets.toApiKey,
-      logRetentionDays: config.logRetentionDays,
-      logRemovalPolicy,
+    });
+
+    this.graceEscalation = new GraceEscalation(this, 'GraceEscalation', {
+      ...workflow,
+      namePrefix: config.namePrefix,
+      interval: Duration.minutes(config.graceEscalationIntervalMinutes),
     });
 
     this.operations = new OperationsAlarms(this, 'Operations', {
@@ -99,12 +113,15 @@ export class ServiceStack extends Stack {
       deadLetterQueue,
       ingestFunction: this.ingestFunction,
       processorFunction: this.processor.function,
+      graceEscalationFunction: this.graceEscalation.function,
+      scheduleGroup: this.graceEscalation.scheduleGroup,
       api: this.webhookApi.api,
     });
 
     new CfnOutput(this, 'WebhookUrl', { value: this.webhookApi.webhookUrl, description: 'Register this URL as the Stripe webhook endpoint' });
     new CfnOutput(this, 'IngestFunctionName', { value: this.ingestFunction.functionName });
     new CfnOutput(this, 'ProcessorFunctionName', { value: this.processor.function.functionName });
+    new CfnOutput(this, 'GraceEscalationFunctionName', { value: this.graceEscalation.function.functionName });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }
 }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/config/plans-file';
-import { buildStage, onlyResource, synthStage } from './support/synth';
+import { buildStage, resourcesOfType, synthStage } from './support/synth';
 
 const validPlans = (): Record<string, any> => JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'config/plans.json'), 'utf8'));
 
@@ -48,17 +48,20 @@ describe('an invalid plans config fails the build, naming the bad entry', () => 
   });
 });
 
-test('the SES permission follows the configured sender (address and domain)', () => {
+test('the SES permission follows the configured sender (address and domain), for both Lambdas that send e-mail', () => {
   const plans = validPlans();
   plans.email.from = 'billing@licenses.acme.io';
   const stage = synthStage('test', { plans });
-  const policy = onlyResource(stage.serviceTemplate, 'AWS::IAM::Policy', (p) => JSON.stringify(p).includes('ses:SendEmail'));
-  const statement = (policy.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }).Statement
-    .find((s) => s.Action === 'ses:SendEmail');
-  const resources = JSON.stringify(statement?.Resource);
-  expect(resources).toContain(':identity/billing@licenses.acme.io"');
-  expect(resources).toContain(':identity/licenses.acme.io"');
-  expect(resources).not.toContain('example.com');
+  const policies = Object.values(resourcesOfType(stage.serviceTemplate, 'AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('ses:SendEmail'));
+  expect(policies).toHaveLength(2); // the processor and the grace-escalation job
+  for (const policy of policies) {
+    const statement = (policy.Properties?.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }).Statement
+      .find((s) => s.Action === 'ses:SendEmail');
+    const resources = JSON.stringify(statement?.Resource);
+    expect(resources).toContain(':identity/billing@licenses.acme.io"');
+    expect(resources).toContain(':identity/licenses.acme.io"');
+    expect(resources).not.toContain('example.com');
+  }
 });
 
 test('the checked-in config/plans.json is valid and reaches the processor unchanged', () => {

@@ -1,4 +1,4 @@
-/** The service stack: webhook API, the two Lambdas, their permissions, the event source, alarms and dashboard. */
+/** The service stack: webhook API, the three Lambdas, their permissions, the event source, the schedule, alarms and dashboard. */
 process.env.CDK_VALIDATION = 'false';
 
 import * as fs from 'node:fs';
@@ -163,6 +163,74 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
     });
   });
 
+  describe('grace-escalation job', () => {
+    const fn = () => lambdaFunction(stage, SERVICES.graceEscalation);
+
+    test('the Lambda: 5 min timeout, the workflow environment and nothing of the queue or idempotency, no Lambda retries of a failed run', () => {
+      expect(fn().Properties.Timeout).toBe(300);
+      const env = resolveImports((fn().Properties.Environment as { Variables: object }).Variables, stage.statefulTemplate) as Record<string, unknown>;
+      expect(env).toMatchObject({
+        STAGE: stageName,
+        LEDGER_TABLE_NAME: refOf(ids.ledger),
+        PURCHASE_LEASE_SECONDS: '60',
+        TO_API_URL: 'https://api.trafficorchestrator.com/api/v1',
+        TO_API_KEY_SECRET_ID: refOf(ids.toApiKey),
+        TO_TIMEOUT_MS: '5000',
+        NOTIFIER: 'ses',
+      });
+      expect(JSON.parse(env.PLANS_CONFIG as string)).toEqual(JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'config/plans.json'), 'utf8')));
+      for (const name of ['IDEMPOTENCY_TABLE_NAME', 'DLQ_URL', 'QUEUE_URL']) expect(env).not.toHaveProperty(name);
+      expect(onlyResource(t, 'AWS::Lambda::EventInvokeConfig').Properties).toMatchObject({
+        FunctionName: refOf(fn().logicalId), MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 600,
+      });
+    });
+
+    test('least privilege: ledger items, Query on the grace-deadline index only, the TO key, the SES sender; no queue, no idempotency table', () => {
+      const granted = businessStatements(stage, SERVICES.graceEscalation).map((st) => [actionsOf(st), st.Resource]);
+      expect(granted).toEqual([
+        [['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], arnOf(ids.ledger)],
+        [['dynamodb:Query'], { 'Fn::Join': ['', [arnOf(ids.ledger), '/index/byGraceDeadline']] }],
+        [['secretsmanager:GetSecretValue'], refOf(ids.toApiKey)],
+        [['ses:SendEmail'], expect.any(Array)],
+      ]);
+    });
+
+    test('EventBridge Scheduler runs it every 15 minutes in its own group, naming the firing in the payload', () => {
+      const schedule = onlyResource(t, 'AWS::Scheduler::Schedule').Properties;
+      expect(schedule).toMatchObject({
+        Name: `StripeLicensing-${stageName}-grace-escalation`,
+        GroupName: `StripeLicensing-${stageName}-jobs`,
+        ScheduleExpression: 'rate(15 minutes)',
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: arnOf(fn().logicalId),
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 900 },
+        },
+      });
+      expect(JSON.parse((schedule.Target as { Input: string }).Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+      expect(onlyResource(t, 'AWS::Scheduler::ScheduleGroup').Properties).toEqual({ Name: `StripeLicensing-${stageName}-jobs` });
+    });
+
+    test('the scheduler role: assumable only by EventBridge Scheduler of this account, may only invoke this function', () => {
+      const schedule = onlyResource(t, 'AWS::Scheduler::Schedule').Properties;
+      const roleId = (schedule.Target as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn['Fn::GetAtt'][0];
+      const role = resourcesOfType(t, 'AWS::IAM::Role')[roleId].Properties ?? {};
+      expect((role.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement).toEqual([{
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }]);
+      const policies = Object.values(resourcesOfType(t, 'AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([refOf(roleId)]));
+      expect(policies).toHaveLength(1);
+      const fnArn = arnOf(fn().logicalId);
+      expect((policies[0].Properties?.PolicyDocument as { Statement: Statement[] }).Statement.map((st) => [actionsOf(st), st.Resource])).toEqual([
+        [['lambda:InvokeFunction'], [fnArn, { 'Fn::Join': ['', [fnArn, ':*']] }]],
+      ]);
+    });
+  });
+
   describe('least privilege', () => {
     test('ingest may only send to the provisioning queue and read the signing secret', () => {
       expect(businessStatements(stage, SERVICES.ingest).map((s) => [actionsOf(s), s.Resource])).toEqual([
@@ -227,11 +295,10 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
     test.each([
       ['signature-verification-failed', SERVICES.ingest, METRIC.signatureVerificationFailed, 'Sum', 'GreaterThanThreshold', 0],
       ['provisioning-latency-p99', SERVICES.processor, METRIC.provisioningLatency, 'p99', 'GreaterThanThreshold', 5000],
-      ['license-creation-failed', SERVICES.processor, METRIC.licenseCreationFailed, 'Sum', 'GreaterThanOrEqualToThreshold', 1],
       ['orphaned-payment', RECONCILIATION_SERVICE, METRIC.orphanedPayment, 'Sum', 'GreaterThanOrEqualToThreshold', 1],
       ['event-dead-lettered', SERVICES.processor, METRIC.eventDeadLettered, 'Sum', 'GreaterThanOrEqualToThreshold', 1],
       ['business-rule-violation', SERVICES.processor, METRIC.businessRuleViolation, 'Sum', 'GreaterThanOrEqualToThreshold', 1],
-      ['email-failed', SERVICES.processor, METRIC.emailFailed, 'Sum', 'GreaterThanOrEqualToThreshold', 1],
+      ['grace-escalation-failed', SERVICES.graceEscalation, METRIC.graceEscalationFailed, 'Sum', 'GreaterThanOrEqualToThreshold', 1],
     ])('%s watches %s/%s (%s) %s %d', (slug, service, metricName, statistic, comparison, threshold) => {
       const a = alarm(slug);
       expect(a).toMatchObject({ ...customMetric(service, metricName), ComparisonOperator: comparison, Threshold: threshold });
@@ -256,6 +323,28 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
       expect(queries.find((q) => q.Id === 'duplicates')?.MetricStat?.Metric).toEqual(customMetric(SERVICES.processor, METRIC.duplicateEvent));
     });
 
+    test.each([
+      ['license-creation-failed', METRIC.licenseCreationFailed],
+      ['email-failed', METRIC.emailFailed],
+    ])('%s: %s summed over the processor and the grace-escalation job (both drive licenses and e-mail), alarm at ≥ 1', (slug, metricName) => {
+      const a = alarm(slug);
+      expect(a).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1 });
+      const queries = a.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: unknown; Stat: string } }>;
+      expect(queries.find((q) => q.Expression)?.Expression).toBe('FILL(processor, 0) + FILL(grace, 0)');
+      expect(queries.find((q) => q.Id === 'processor')?.MetricStat).toMatchObject({ Metric: customMetric(SERVICES.processor, metricName), Stat: 'Sum' });
+      expect(queries.find((q) => q.Id === 'grace')?.MetricStat).toMatchObject({ Metric: customMetric(SERVICES.graceEscalation, metricName), Stat: 'Sum' });
+    });
+
+    test('scheduler-target-errors: target errors plus dropped firings of the jobs\' schedule group', () => {
+      const a = alarm('scheduler-target-errors');
+      expect(a).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1 });
+      const queries = a.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown } } }>;
+      expect(queries.find((q) => q.Expression)?.Expression).toBe('FILL(targetErrors, 0) + FILL(dropped, 0)');
+      const group = { Name: 'ScheduleGroup', Value: `StripeLicensing-${stageName}-jobs` };
+      expect(queries.find((q) => q.Id === 'targetErrors')?.MetricStat?.Metric).toMatchObject({ Namespace: 'AWS/Scheduler', MetricName: 'TargetErrorCount', Dimensions: [group] });
+      expect(queries.find((q) => q.Id === 'dropped')?.MetricStat?.Metric).toMatchObject({ Namespace: 'AWS/Scheduler', MetricName: 'InvocationDroppedCount', Dimensions: [group] });
+    });
+
     test('DLQ not empty and oldest message age watch the right queues', () => {
       const dlq = resolveImports(alarm('dlq-not-empty'), stage.statefulTemplate);
       expect(dlq).toMatchObject({
@@ -268,6 +357,14 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
         Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Statistic: 'Maximum',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
         ComparisonOperator: 'GreaterThanThreshold', Threshold: 300,
+      });
+    });
+
+    test('grace-escalation-lambda-errors watches the job\'s Errors', () => {
+      expect(alarm('grace-escalation-lambda-errors')).toMatchObject({
+        Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum',
+        Dimensions: [{ Name: 'FunctionName', Value: refOf(lambdaFunction(stage, SERVICES.graceEscalation).logicalId) }],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1,
       });
     });
 
@@ -292,6 +389,7 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
       METRIC.webhookReceived, METRIC.webhookAccepted, METRIC.signatureVerificationFailed, METRIC.provisioningLatency,
       METRIC.licenseCreationFailed, METRIC.duplicateEvent, METRIC.orphanedPayment, METRIC.eventDeadLettered,
       METRIC.businessRuleViolation, METRIC.emailFailed, 'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Errors', 'Throttles',
+      METRIC.graceStepsDue, METRIC.graceStepApplied, METRIC.graceEscalationFailed, METRIC.graceEscalationDeferred, 'TargetErrorCount', 'InvocationDroppedCount',
     ]) {
       expect(body).toContain(`\\"${name}\\"`);
     }
@@ -305,12 +403,21 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
 });
 
 describe('context overrides reach the service stack', () => {
-  const custom = synthStage('test', { context: { maxConcurrency: '2', apiRateLimit: '7', apiBurstLimit: '9', batchSize: '5', batchingWindowSeconds: '0' } });
+  const custom = synthStage('test', {
+    context: { maxConcurrency: '2', apiRateLimit: '7', apiBurstLimit: '9', batchSize: '5', batchingWindowSeconds: '0', graceEscalationIntervalMinutes: '60' },
+  });
 
   test('event source concurrency, batch size and window', () => {
     const mapping = onlyResource(custom.serviceTemplate, 'AWS::Lambda::EventSourceMapping').Properties;
     expect(mapping).toMatchObject({ BatchSize: 5, ScalingConfig: { MaximumConcurrency: 2 } });
     expect(mapping.MaximumBatchingWindowInSeconds).toBeUndefined();
+  });
+
+  test('grace-escalation interval: the schedule rate, and a firing older than one interval is superseded', () => {
+    expect(onlyResource(custom.serviceTemplate, 'AWS::Scheduler::Schedule').Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      Target: { RetryPolicy: { MaximumEventAgeInSeconds: 3600 } },
+    });
   });
 
   test('stage throttling', () => {

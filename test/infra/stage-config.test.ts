@@ -87,6 +87,8 @@ describe('bad values fail synth, naming the context key', () => {
     [{ logRetentionDays: 10 }, /context "logRetentionDays": CloudWatch Logs accepts only/],
     [{ alarmEmail: 'not-an-address' }, /context "alarmEmail": must be an e-mail address/],
     [{ maxBodyBytes: 300_000 }, /context "maxBodyBytes": .*256 KiB/],
+    [{ graceEscalationIntervalMinutes: 0 }, /context "graceEscalationIntervalMinutes": must be an integer from 1 to 1440 \(minutes; at most a day\)/],
+    [{ graceEscalationIntervalMinutes: 2000 }, /context "graceEscalationIntervalMinutes": must be an integer from 1 to 1440/],
     [{ batchSize: 50, batchingWindowSeconds: 0 }, /context "batchSize": a batch size above 10 needs "batchingWindowSeconds" > 0/],
   ])('%j', (context, message) => {
     expect(() => resolve(context)).toThrow(message);
