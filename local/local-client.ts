@@ -45,7 +45,7 @@ export interface PipelineStatus {
   queues: { queued: number; inFlight: number; deadLettered: number };
   trafficOrchestrator: { builtIn: boolean; url: string };
   stripeApi: { enabled: boolean; url?: string };
-  scheduledJobs: string[];
+  scheduledJobs: Array<{ name: string; everySeconds: number }>;
 }
 
 export class LocalPipelineClient {

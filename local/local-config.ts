@@ -24,6 +24,7 @@ export const LOCAL_ENV = {
   outboxDir: ENV.emailOutboxDir,
   visibilityTimeoutSeconds: 'QUEUE_VISIBILITY_TIMEOUT_SECONDS',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  graceEscalationIntervalSeconds: 'GRACE_ESCALATION_INTERVAL_SECONDS',
   logLevel: 'LOG_LEVEL',
 } as const;
 
@@ -35,6 +36,8 @@ export const DEFAULT_DATA_DIR = '.local';
  * timeout follows the processor timeout.)
  */
 export const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 5;
+/** Every minute, so a due ladder step shows up while you watch. (Deployed: graceEscalationIntervalMinutes, default 15.) */
+export const DEFAULT_GRACE_ESCALATION_INTERVAL_SECONDS = 60;
 
 /** The deployed defaults (lib/config/stage-config.ts), so the local queue behaves like the test stage's. */
 export const DEPLOYED_DEFAULTS = resolveStageConfig(() => undefined);
@@ -61,6 +64,7 @@ export interface LocalPipelineOptions {
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
   batchSize: number;
+  graceEscalationIntervalSeconds: number;
   logLevel: LocalLogLevel;
 }
 
@@ -138,6 +142,7 @@ export function readLocalOptions(env: NodeJS.ProcessEnv = process.env, cwd = pro
     outboxDir: path.resolve(cwd, text(LOCAL_ENV.outboxDir) ?? path.join(dataDir, 'outbox')),
     visibilityTimeoutSeconds: int(LOCAL_ENV.visibilityTimeoutSeconds, DEFAULT_VISIBILITY_TIMEOUT_SECONDS, 1, 43_200),
     maxReceiveCount: int(LOCAL_ENV.maxReceiveCount, DEPLOYED_DEFAULTS.maxReceiveCount, 1, 1000),
+    graceEscalationIntervalSeconds: int(LOCAL_ENV.graceEscalationIntervalSeconds, DEFAULT_GRACE_ESCALATION_INTERVAL_SECONDS, 1, 86_400),
     batchSize: DEPLOYED_DEFAULTS.batchSize,
     logLevel,
   };

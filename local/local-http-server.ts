@@ -4,7 +4,8 @@
  * the exact bytes received (base64, `isBase64Encoded: true`): the Stripe signature is over those
  * bytes. The ingest handler's answer goes back unchanged.
  *
- * `GET /local/...` are read-only views for people, the demo and the tests (this server listens on
+ * `GET /local/...` are read-only views for people, the demo and the tests, and
+ * `POST /local/jobs/<name>` runs a scheduled job now, as its schedule would (this server listens on
  * 127.0.0.1 by default; nothing like it is deployed). Everything else is a JSON 404.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -23,6 +24,8 @@ export interface LocalViews {
   purchase(purchaseId: string): Promise<unknown | null>;
   event(eventId: string): Promise<unknown>;
   outbox(purchase: string | undefined): Promise<unknown>;
+  /** Runs the named scheduled job now and returns its report; null when there is no such job. */
+  runJob(name: string): Promise<unknown | null>;
 }
 
 export interface LocalApp {
@@ -77,12 +80,17 @@ async function handle(app: LocalApp | undefined, req: IncomingMessage, res: Serv
 
   if (url.pathname.startsWith('/local/')) {
     req.resume();
-    if (method !== 'GET') {
-      sendJson(res, 405, { error: 'method not allowed' }, { Allow: 'GET' });
+    const [, , view, id, extra] = url.pathname.split('/').map(decodeURIComponent);
+    const allowed = view === 'jobs' ? 'POST' : 'GET';
+    if (method !== allowed) {
+      sendJson(res, 405, { error: 'method not allowed' }, { Allow: allowed });
       return;
     }
+    if (view === 'jobs' && id && extra === undefined) {
+      const report = await app.views.runJob(id);
+      return report === null ? sendJson(res, 404, { error: `no scheduled job ${id}` }) : sendJson(res, 200, report);
+    }
     const purchase = url.searchParams.get('purchase') ?? undefined;
-    const [, , view, id, extra] = url.pathname.split('/').map(decodeURIComponent);
     if (extra === undefined) {
       if (view === 'status' && id === undefined) return sendJson(res, 200, await app.views.status());
       if (view === 'outbox' && id === undefined) return sendJson(res, 200, await app.views.outbox(purchase));
@@ -105,7 +113,7 @@ async function handle(app: LocalApp | undefined, req: IncomingMessage, res: Serv
   req.resume();
   sendJson(res, 404, {
     error: 'not found',
-    routes: [`POST ${WEBHOOK_PATH}`, 'GET /local/status', 'GET /local/licenses[?purchase=…]', 'GET /local/purchases/:purchaseId', 'GET /local/events/:eventId', 'GET /local/outbox[?purchase=…]'],
+    routes: [`POST ${WEBHOOK_PATH}`, 'GET /local/status', 'GET /local/licenses[?purchase=…]', 'GET /local/purchases/:purchaseId', 'GET /local/events/:eventId', 'GET /local/outbox[?purchase=…]', 'POST /local/jobs/:name'],
   });
 }
 

@@ -3,37 +3,50 @@
  * A run never overlaps the previous run of the same job, a failing run is logged and the next one
  * still happens, and `stop()` waits for runs in progress (Ctrl-C does not cut a job in half).
  *
- * The jobs themselves (grace escalation, reconciliation) are built by `localScheduledJobs`, the
- * one place a new scheduled Lambda gets wired into `npm start`.
+ * The jobs themselves are built by `localScheduledJobs`, the one place a scheduled Lambda gets
+ * wired into `npm start`.
  */
+import type { GraceEscalationHandler } from '../lambdas/grace-escalation/runtime';
+import { SERVICES } from '../lambdas/observability/metric-names';
+import { GRACE_ESCALATION_TIMEOUT_SECONDS } from '../lib/config/stage-config';
+import { createLocalContext } from './lambda-context';
 
 export interface ScheduledJob {
   /** Shown in the banner and the logs, e.g. `grace-escalation`. */
   name: string;
   everyMs: number;
-  /** The job's handler, called the way the deployed schedule calls its Lambda. */
-  run(): Promise<void>;
+  /** The job's handler, called the way the deployed schedule calls its Lambda; resolves to what the run reports. */
+  run(): Promise<unknown>;
 }
 
 /** What a job may need from the local pipeline to build its handler. */
 export interface ScheduledJobContext {
   /** Base URL of the Stripe API, or null when Stripe API features are disabled (no STRIPE_API_URL). */
   stripeApiUrl: string | null;
+  /** The grace-escalation Lambda's handler, built on the local pipeline's ledger, TO and outbox. */
+  graceEscalation: GraceEscalationHandler;
+  graceEscalationEveryMs: number;
 }
 
 /**
- * The scheduled jobs of the local pipeline. None exist yet. When the grace-escalation and
- * reconciliation Lambdas land, register them here with their deployed rate (reconciliation only
- * when `stripeApiUrl` is set), e.g.
- *   { name: 'grace-escalation', everyMs: 60_000, run: () => graceHandler(scheduledEvent(), createLocalContext(...)) }
+ * The scheduled jobs of the local pipeline, each called with the payload and the Lambda timeout the
+ * deployed schedule gives it. (A reconciliation job, when it exists, belongs here too, registered
+ * only when `stripeApiUrl` is set.)
  */
-export function localScheduledJobs(_context: ScheduledJobContext): ScheduledJob[] {
-  return [];
+export function localScheduledJobs(context: ScheduledJobContext): ScheduledJob[] {
+  return [{
+    name: 'grace-escalation',
+    everyMs: context.graceEscalationEveryMs,
+    run: () => context.graceEscalation(
+      { scheduledTime: new Date().toISOString() },
+      createLocalContext(SERVICES.graceEscalation, GRACE_ESCALATION_TIMEOUT_SECONDS * 1000),
+    ),
+  }];
 }
 
 export class LocalScheduler {
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, Promise<unknown>>();
   private stopped = false;
 
   constructor(
@@ -49,16 +62,20 @@ export class LocalScheduler {
     }
   }
 
-  /** Runs a job now unless it is already running; resolves when that run ends. */
-  runOnce(job: ScheduledJob): Promise<void> {
+  /**
+   * Runs a job now unless it is already running; resolves when that run ends, to what it reported,
+   * or to undefined when it failed (the failure goes to `onError`) or the scheduler is stopping.
+   */
+  runOnce(job: ScheduledJob): Promise<unknown> {
     const current = this.running.get(job.name);
     if (current) return current;
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped) return Promise.resolve(undefined);
     const run = (async () => {
       try {
-        await job.run();
+        return await job.run();
       } catch (error) {
         this.onError(job, error);
+        return undefined;
       } finally {
         this.running.delete(job.name);
       }

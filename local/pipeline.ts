@@ -6,7 +6,8 @@
  *       ─▶ SqsEventSource (Lambda's SQS event source: batches, partial failures, visibility timeout)
  *       ─▶ processor handler ─▶ dynalite (DynamoDB, files on disk) · Traffic Orchestrator (real or
  *          built-in fake) · e-mails to a folder · readable logs and metrics on the console
- *   LocalScheduler (EventBridge Scheduler) ─▶ scheduled jobs (none yet)
+ *   LocalScheduler (EventBridge Scheduler) ─▶ grace-escalation handler (the dunning ladder by time),
+ *       on the same ledger, Traffic Orchestrator and outbox
  *
  * Everything that must survive a restart lives in the data folder: the DynamoDB files, the queued
  * messages (local-queues.ts), the built-in TO's licenses, the generated signing secret, the outbox.
@@ -26,6 +27,7 @@ import { readIngestConfig } from '../lambdas/ingest/ingest-config';
 import { SERVICES } from '../lambdas/observability/metric-names';
 import { readProcessorConfig } from '../lambdas/processor/processor-config';
 import { createProcessorHandler } from '../lambdas/processor/runtime';
+import { createGraceEscalationHandler } from '../lambdas/grace-escalation/runtime';
 import { loadPlansFile } from '../lib/config/plans-file';
 import type { PurchaseView } from './local-client';
 import { ConsoleMetrics, formatLine, ReadableLogger, type ConsoleOutput } from './console-output';
@@ -53,7 +55,7 @@ export interface RunningLocalPipeline {
   dataDir: string;
   outboxDir: string;
   stripeApiUrl: string | null;
-  scheduledJobs: string[];
+  scheduledJobs: Array<{ name: string; everySeconds: number }>;
   queue: { visibilityTimeoutSeconds: number; maxReceiveCount: number; batchSize: number; restored: LocalQueues['restored'] };
   /** Stops taking webhooks, lets the batch in flight finish, saves the queues and the fake TO, closes the data folder. */
   stop(): Promise<void>;
@@ -186,8 +188,23 @@ export async function startLocalPipeline(options: LocalPipelineOptions, output: 
       onError: reportError('processor', 'batch failed'),
     });
 
+    const graceEscalation = await createGraceEscalationHandler(processorConfig, {
+      logger: new ReadableLogger('grace', output),
+      metrics: new ConsoleMetrics(SERVICES.graceEscalation, output),
+    });
     const scheduler = new LocalScheduler(
-      localScheduledJobs({ stripeApiUrl: options.stripeApiUrl }),
+      localScheduledJobs({
+        stripeApiUrl: options.stripeApiUrl,
+        graceEscalation: async (event, context) => {
+          try {
+            return await graceEscalation(event, context);
+          } finally {
+            // Ladder steps change licenses at the built-in TO too: keep them with the ledger.
+            await to.save().catch(reportError('traffic-orch', 'could not save the built-in Traffic Orchestrator licenses'));
+          }
+        },
+        graceEscalationEveryMs: options.graceEscalationIntervalSeconds * 1000,
+      }),
       (job, error) => reportError('scheduler', `job ${job.name} failed`)(error),
     );
 
@@ -204,7 +221,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, output: 
 
     const ledger = new DynamoDbPurchaseLedger(createDocumentClient(dynamo.client), LOCAL_TABLES.ledger);
     const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
-    const scheduledJobs = scheduler.jobs.map((job) => job.name);
+    const scheduledJobs = scheduler.jobs.map((job) => ({ name: job.name, everySeconds: job.everyMs / 1000 }));
     const views: LocalViews = {
       status: async () => ({
         status: 'ok',
@@ -251,6 +268,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions, output: 
         if (failure) return { eventId, status: 'retrying', failure: failureView };
         // Queued and not received yet, never sent, or processed before this start.
         return { eventId, status: 'unknown' };
+      },
+      runJob: async (name) => {
+        const job = scheduler.jobs.find((candidate) => candidate.name === name);
+        if (!job) return null;
+        const result = await scheduler.runOnce(job);
+        return result === undefined ? { job: name, ok: false, error: 'the run failed; the console has the error' } : { job: name, ok: true, result };
       },
       outbox: async (purchase) => (await readOutbox(options.outboxDir))
         .filter((email) => purchase === undefined || email.purchaseId === purchase)

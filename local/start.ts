@@ -49,7 +49,7 @@ function banner(pipeline: RunningLocalPipeline): string[] {
     pipeline.stripeApiUrl
       ? `  Stripe API features  (reconciliation): enabled, Stripe API at ${pipeline.stripeApiUrl}`
       : `  Stripe API features  (reconciliation): disabled (set ${LOCAL_ENV.stripeApiUrl} to enable)`,
-    `  Scheduled jobs       ${pipeline.scheduledJobs.length > 0 ? pipeline.scheduledJobs.join(', ') : 'none yet'}`,
+    ...pipeline.scheduledJobs.map((job, i) => `${i === 0 ? '  Scheduled jobs       ' : '                       '}${job.name} every ${job.everySeconds} s   (run it now: curl -X POST ${pipeline.url}/local/jobs/${job.name})`),
     `  Stripe CLI           stripe listen --forward-to localhost:${pipeline.port}${new URL(pipeline.webhookUrl).pathname}`,
     `                       (then restart with ${LOCAL_ENV.webhookSecret} set to the whsec_… secret it prints)`,
     `  Demo                 npm run demo   (in another terminal: a customer's life, step by step)`,

@@ -18,6 +18,12 @@ const MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES = 1_024;
 /** The largest webhook body that still fits one SQS message with its attributes. */
 export const MAX_WEBHOOK_BODY_BYTES = SQS_MAX_MESSAGE_BYTES - MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES;
 
+/**
+ * The grace-escalation Lambda's timeout. Each run stops starting new purchases when less than one
+ * purchase lease is left and leaves the rest to the next run, so this only bounds one run's batch.
+ */
+export const GRACE_ESCALATION_TIMEOUT_SECONDS = 300;
+
 /** Log retention values CloudWatch Logs accepts (days). */
 export const ALLOWED_LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,

@@ -13,11 +13,9 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { LEDGER_INDEXES } from '../../lambdas/adapters/ledger-schema';
 import { SERVICES } from '../../lambdas/observability/metric-names';
+import { GRACE_ESCALATION_TIMEOUT_SECONDS } from '../config/stage-config';
 import { LambdaFunction, lambdaHandler } from './lambda-function';
 import { grantPurchaseWorkflow, purchaseWorkflowEnvironment, type PurchaseWorkflowProps } from './purchase-workflow-access';
-
-/** Each run stops starting new purchases when less than one lease is left, and leaves them for the next run. */
-export const GRACE_ESCALATION_TIMEOUT = Duration.minutes(5);
 
 export interface GraceEscalationProps extends PurchaseWorkflowProps {
   readonly namePrefix: string;
@@ -38,7 +36,7 @@ export class GraceEscalation extends Construct {
       handlerSpec: lambdaHandler('GraceEscalation'),
       serviceName: SERVICES.graceEscalation,
       description: 'Moves purchases with failed payments along the grace ladder (reminder, downgrade, suspension) on schedule',
-      timeout: GRACE_ESCALATION_TIMEOUT,
+      timeout: Duration.seconds(GRACE_ESCALATION_TIMEOUT_SECONDS),
       memorySize: 512,
       logRetentionDays: props.logRetentionDays,
       logRemovalPolicy: props.logRemovalPolicy,

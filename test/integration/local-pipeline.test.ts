@@ -196,6 +196,7 @@ test('npm start serves signed Stripe webhooks: the license appears at the built-
   // Reported, not asserted: a busy 2-core machine would make a time limit flaky.
   console.log(`npm start was ready after ${running.startupMs} ms`);
   expect(running.output()).toContain('Stripe API features  (reconciliation): disabled');
+  expect(running.output()).toContain(`grace-escalation every 60 s   (run it now: curl -X POST ${running.url}/local/jobs/grace-escalation)`);
 
   const purchase = { subscriptionId: 'sub_local_1', customerId: 'cus_local_1', email: 'grace@example.com' };
   const event = checkout(purchase, now());
@@ -222,6 +223,19 @@ test('npm start serves signed Stripe webhooks: the license appears at the built-
   // The e-mail is written before the processor logs the record as done, so wait for that line.
   const output = await eventually(async () => running.output(), (text) => /Event processed .*eventId=\S+ .*outcome=applied/.test(text), 'the "Event processed" log line');
   expect(output).not.toContain(license.license_key);
+
+  // The grace-escalation job runs on its timer, and on demand as its schedule would run it: this
+  // customer is paying, so nothing is due.
+  const jobRun = await fetch(`${running.url}/local/jobs/grace-escalation`, { method: 'POST' });
+  expect({ status: jobRun.status, body: await jobRun.json() }).toMatchObject({
+    status: 200, body: { job: 'grace-escalation', ok: true, result: { due: 0, escalated: [], failed: [] } },
+  });
+  // The console gets the run's summary line (through a pipe that may lag the HTTP answer).
+  await eventually(async () => running.output(), (text) => /Grace escalation run finished · tickId=grace-escalation@\S+ due=0/.test(text), 'the grace-escalation summary line');
+  expect((await fetch(`${running.url}/local/jobs/nightly-cleanup`, { method: 'POST' })).status).toBe(404);
+  const wrongMethod = await fetch(`${running.url}/local/jobs/grace-escalation`);
+  expect({ status: wrongMethod.status, allow: wrongMethod.headers.get('allow') }).toEqual({ status: 405, allow: 'POST' });
+  expect((await fetch(`${running.url}/local/status`, { method: 'POST' })).status).toBe(405);
 
   await interrupt(running);
 }, TEST_TIMEOUT_MS);
@@ -342,6 +356,7 @@ describe('npm start configuration (README "Run it locally")', () => {
       stripeApiUrl: null,
       visibilityTimeoutSeconds: 5,
       maxReceiveCount: 5,
+      graceEscalationIntervalSeconds: 60,
       logLevel: 'info',
     });
     expect(options.webhookSecrets).toBeUndefined();
@@ -365,14 +380,16 @@ describe('npm start configuration (README "Run it locally")', () => {
   test('names every wrong variable at once, without echoing a secret', () => {
     let error: unknown;
     try {
-      readLocalOptions({ PORT: '70000', TO_API_KEY: 'key-only', STRIPE_WEBHOOK_SECRET: 'sk_live_oops', STRIPE_API_URL: 'ftp://x', LOG_LEVEL: 'loud' }, '/p');
+      readLocalOptions({
+        PORT: '70000', TO_API_KEY: 'key-only', STRIPE_WEBHOOK_SECRET: 'sk_live_oops', STRIPE_API_URL: 'ftp://x', LOG_LEVEL: 'loud', GRACE_ESCALATION_INTERVAL_SECONDS: '0',
+      }, '/p');
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(LocalConfigError);
     const { problems } = error as LocalConfigError;
-    expect(problems).toHaveLength(5);
-    for (const name of ['PORT', 'TO_API_URL and TO_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_URL', 'LOG_LEVEL']) {
+    expect(problems).toHaveLength(6);
+    for (const name of ['PORT', 'TO_API_URL and TO_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_URL', 'LOG_LEVEL', 'GRACE_ESCALATION_INTERVAL_SECONDS']) {
       expect(problems.some((problem) => problem.includes(name))).toBe(true);
     }
     expect((error as Error).message).not.toContain('sk_live_oops');
