@@ -1,9 +1,10 @@
-/** docs/deploy.md stays in step with the code it documents. */
+/** docs/deploy.md and docs/runbook.md stay in step with the code they document. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HANDLED_EVENT_TYPES } from '../../lambdas/domain/billing-event';
 import { PROJECT_ROOT } from '../../lib/config/plans-file';
 import { CONTEXT_KEYS } from '../../lib/config/stage-config';
+import { ALARM_SLUGS, RUNBOOK_PATH } from '../../lib/constructs/alarms';
 
 const doc = fs.readFileSync(path.join(PROJECT_ROOT, 'docs/deploy.md'), 'utf8');
 
@@ -16,4 +17,10 @@ test('the Stripe event list is exactly HANDLED_EVENT_TYPES', () => {
 
 test('every context key is documented', () => {
   for (const key of Object.values(CONTEXT_KEYS)) expect(doc).toContain(`\`${key}\``);
+});
+
+test('the runbook has exactly one section per alarm, headed by its slug (the anchor each alarm links to)', () => {
+  const runbook = fs.readFileSync(path.join(PROJECT_ROOT, RUNBOOK_PATH), 'utf8');
+  const sections = [...runbook.matchAll(/^## (\S+)$/gm)].map((m) => m[1]);
+  expect([...sections].sort()).toEqual([...ALARM_SLUGS].sort());
 });
