@@ -2,19 +2,9 @@
  * Processor Lambda: SQS provisioning queue → license actions. A thin adapter: the runtime is built
  * once per cold start (configuration validated, adapters created) and reused.
  */
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { builtOnFirstCall } from '../config/cold-start';
 import { readProcessorConfig } from './processor-config';
-import { createProcessorHandler, type ProcessorHandler } from './runtime';
+import { createProcessorHandler } from './runtime';
 
-let ready: Promise<ProcessorHandler> | undefined;
-
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  ready ??= createProcessorHandler(readProcessorConfig());
-  try {
-    return await (await ready)(event, context);
-  } catch (error) {
-    // A failed cold start (e.g. Secrets Manager unreachable) must not poison later invocations.
-    ready = undefined;
-    throw error;
-  }
-};
+export const handler = builtOnFirstCall<SQSEvent, SQSBatchResponse>(() => createProcessorHandler(readProcessorConfig()));

@@ -1,0 +1,21 @@
+/**
+ * A Lambda handler whose runtime (validated configuration, adapters) is built on the first
+ * invocation and reused for the life of the execution environment.
+ */
+import type { Context } from 'aws-lambda';
+
+export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
+
+export function builtOnFirstCall<E, R>(build: () => Promise<LambdaHandler<E, R>>): LambdaHandler<E, R> {
+  let ready: Promise<LambdaHandler<E, R>> | undefined;
+  return async (event, context) => {
+    ready ??= build();
+    try {
+      return await (await ready)(event, context);
+    } catch (error) {
+      // A failed cold start (e.g. Secrets Manager unreachable) must not poison later invocations.
+      ready = undefined;
+      throw error;
+    }
+  };
+}
