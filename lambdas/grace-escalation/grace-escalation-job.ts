@@ -32,11 +32,21 @@ export interface GraceEscalationRun {
   reserveMs: number;
 }
 
+/** What a run did for one purchase: what the lifecycle noted, the license calls made, the e-mails sent. */
+export interface GraceStepReport {
+  purchaseId: string;
+  notes: string[];
+  licenseActions: string[];
+  emailsSent: string[];
+}
+
 export interface GraceEscalationSummary {
   tickId: string;
   due: number;
-  /** Purchases moved to a later stage: what the lifecycle noted, the license calls made, the e-mails sent. */
-  escalated: Array<{ purchaseId: string; notes: string[]; licenseActions: string[]; emailsSent: string[] }>;
+  /** Purchases moved to a later stage. */
+  escalated: GraceStepReport[];
+  /** Purchases whose step an earlier run recorded but could not carry out (e.g. TO was down), finished now. */
+  finished: GraceStepReport[];
   /** Due in the index, but nothing to do once read under the lease (e.g. paid in the meantime). */
   unchanged: string[];
   /** Held by a worker processing a Stripe event; left for the next run. */
@@ -49,7 +59,9 @@ export interface GraceEscalationSummary {
 export async function runGraceEscalation(deps: GraceEscalationDeps, run: GraceEscalationRun): Promise<GraceEscalationSummary> {
   const { ledger, workflow, clock, metrics, logger } = deps;
   const due = await ledger.listGraceDue(Math.floor(clock.nowMs() / 1000));
-  const summary: GraceEscalationSummary = { tickId: run.tickId, due: due.length, escalated: [], unchanged: [], busy: [], failed: [], deferred: [] };
+  const summary: GraceEscalationSummary = {
+    tickId: run.tickId, due: due.length, escalated: [], finished: [], unchanged: [], busy: [], failed: [], deferred: [],
+  };
   metrics.count(METRIC.graceStepsDue, due.length);
 
   for (const [index, purchaseId] of due.entries()) {
@@ -60,7 +72,9 @@ export async function runGraceEscalation(deps: GraceEscalationDeps, run: GraceEs
     }
     try {
       const result = await workflow.escalateGrace(purchaseId, run.tickId);
-      if (result.outcome === 'applied') summary.escalated.push({ purchaseId, notes: result.notes, licenseActions: result.actions, emailsSent: result.emailsSent });
+      const report = { purchaseId, notes: result.notes, licenseActions: result.actions, emailsSent: result.emailsSent };
+      if (result.outcome === 'applied') summary.escalated.push(report);
+      else if (result.actions.length > 0 || result.emailsSent.length > 0) summary.finished.push(report);
       else summary.unchanged.push(purchaseId);
     } catch (error) {
       if (isProcessingError(error) && error.reason === 'purchase_busy') {
@@ -81,6 +95,7 @@ export async function runGraceEscalation(deps: GraceEscalationDeps, run: GraceEs
     tickId: run.tickId,
     due: summary.due,
     escalated: summary.escalated.length,
+    finished: summary.finished.length,
     unchanged: summary.unchanged.length,
     busy: summary.busy.length,
     failed: summary.failed.length,

@@ -142,7 +142,12 @@ test('Traffic Orchestrator failing for one purchase: the others go on, that one 
   h.to.clearFaults();
   h.clock.advance(900_000);
   const recovered = await h.runGraceEscalation();
-  expect(recovered).toMatchObject({ due: 1, failed: [] });
+  expect(recovered).toMatchObject({
+    due: 1,
+    escalated: [],
+    finished: [{ purchaseId: ada.subscriptionId, licenseActions: ['change_plan', 'set_domain_limit'], emailsSent: ['downgraded'] }],
+    failed: [],
+  });
   expect(licenseOf(ada.subscriptionId)).toMatchObject({ status: 'active', plan_id: 'plan_free' });
   expect(await emailsOf(ada.subscriptionId)).toEqual(['license_delivered', 'payment_failed', 'payment_reminder', 'downgraded']);
   expect(await h.runGraceEscalation()).toMatchObject({ due: 0 });
