@@ -1,15 +1,21 @@
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeadLetter, DeadLetterSink } from '../ports/dead-letter-sink';
 
+/** Attributes a dead-lettered message carries beside the event's own (the DLQ tools read them). */
+export const DEAD_LETTER_ATTRIBUTES = {
+  failureReason: 'failureReason',
+  failureMessage: 'failureMessage',
+} as const;
+
 /** Sends a failed event to the SQS dead-letter queue, body unchanged so a redrive replays it as Stripe sent it. */
 export class SqsDeadLetterSink implements DeadLetterSink {
   constructor(private readonly sqs: SQSClient, private readonly queueUrl: string) {}
 
   async send(letter: DeadLetter): Promise<void> {
     const attributes: Record<string, MessageAttributeValue> = {
-      failureReason: { DataType: 'String', StringValue: letter.reason },
+      [DEAD_LETTER_ATTRIBUTES.failureReason]: { DataType: 'String', StringValue: letter.reason },
       // SQS caps attribute values at 256 KiB; the message is a sentence, but keep it bounded.
-      failureMessage: { DataType: 'String', StringValue: letter.message.slice(0, 1000) || '-' },
+      [DEAD_LETTER_ATTRIBUTES.failureMessage]: { DataType: 'String', StringValue: letter.message.slice(0, 1000) || '-' },
     };
     if (letter.eventId) attributes.eventId = { DataType: 'String', StringValue: letter.eventId };
     if (letter.eventType) attributes.eventType = { DataType: 'String', StringValue: letter.eventType };

@@ -37,7 +37,9 @@ export function createRecordProcessor(deps: RecordProcessorDependencies): (recor
       const result = await deps.processEvent(record);
       // `replayed`: the idempotency store answered with an earlier run's result (Stripe retry, redrive, duplicate).
       deps.metrics.count(result.replayed ? METRIC.duplicateEvent : METRIC.eventProcessed);
-      if (eventId && Number(record.attributes?.ApproximateReceiveCount ?? '1') > 1) await deps.ledger.clearFailure(eventId);
+      // An earlier failure of this event is over. The receive count cannot tell whether there was
+      // one: a redriven message starts again at 1. Deleting a record that is not there is one write.
+      if (eventId) await deps.ledger.clearFailure(eventId);
       deps.logger.info('Event processed', { eventId, eventType, ...result });
     } catch (error) {
       const failure = classify(error);

@@ -83,6 +83,21 @@ export interface StageConfig {
   plansFile: string;
 }
 
+/** Prefix of a stage's stack names and of the resource names people read or look up. */
+export function stageNamePrefix(stage: Stage): string {
+  return `StripeLicensing-${stage}`;
+}
+
+/** Names of the stateful resources, fixed per stage so the ops tool (ops/cli.ts) finds them without stack outputs. */
+export function stageResourceNames(namePrefix: string) {
+  return {
+    ledgerTable: `${namePrefix}-ledger`,
+    idempotencyTable: `${namePrefix}-idempotency`,
+    provisioningQueue: `${namePrefix}-provisioning`,
+    deadLetterQueue: `${namePrefix}-provisioning-dlq`,
+  };
+}
+
 export const DEFAULT_TO_API_URL = 'https://api.trafficorchestrator.com/api/v1';
 export const DEFAULT_PLANS_FILE = 'config/plans.json';
 
@@ -194,7 +209,7 @@ export function resolveStageConfig(readContext: ContextReader): StageConfig {
   const config: StageConfig = {
     stage,
     expectedLivemode: stage === 'live',
-    namePrefix: `StripeLicensing-${stage}`,
+    namePrefix: stageNamePrefix(stage),
     retainData: stage === 'live',
     deletionProtection: stage === 'live',
     maxReceiveCount: int('maxReceiveCount', 1, 1000, ' (SQS redrive policy range)'),

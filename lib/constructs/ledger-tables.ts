@@ -13,6 +13,7 @@ import {
   LEDGER_KEYS,
   LEDGER_TTL_ATTRIBUTE,
 } from '../../lambdas/adapters/ledger-schema';
+import { stageResourceNames } from '../config/stage-config';
 
 export interface LedgerTablesProps {
   readonly namePrefix: string;
@@ -46,7 +47,7 @@ export class LedgerTables extends Construct {
 
     this.ledger = new dynamodb.Table(this, 'Ledger', {
       ...commonTableProps(props),
-      tableName: `${props.namePrefix}-ledger`,
+      tableName: stageResourceNames(props.namePrefix).ledgerTable,
       partitionKey: { name: LEDGER_KEYS.partitionKey, type: S },
       sortKey: { name: LEDGER_KEYS.sortKey, type: S },
       timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
@@ -63,7 +64,7 @@ export class LedgerTables extends Construct {
 
     this.idempotency = new dynamodb.Table(this, 'Idempotency', {
       ...commonTableProps(props),
-      tableName: `${props.namePrefix}-idempotency`,
+      tableName: stageResourceNames(props.namePrefix).idempotencyTable,
       partitionKey: { name: IDEMPOTENCY_KEYS.partitionKey, type: S },
       timeToLiveAttribute: IDEMPOTENCY_TTL_ATTRIBUTE,
     });

@@ -6,6 +6,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { stageResourceNames } from '../config/stage-config';
 
 /** AWS's guidance for an SQS event source: visibility timeout at least 6 × the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -44,7 +45,7 @@ export class ProvisioningQueue extends Construct {
     }
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      queueName: `${props.namePrefix}-provisioning-dlq`,
+      queueName: stageResourceNames(props.namePrefix).deadLetterQueue,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: DLQ_RETENTION,
@@ -52,7 +53,7 @@ export class ProvisioningQueue extends Construct {
     });
 
     this.queue = new sqs.Queue(this, 'Queue', {
-      queueName: `${props.namePrefix}-provisioning`,
+      queueName: stageResourceNames(props.namePrefix).provisioningQueue,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: this.visibilityTimeout,
