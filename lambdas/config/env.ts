@@ -33,6 +33,19 @@ export const ENV = {
   notifier: 'NOTIFIER',
   /** For NOTIFIER=file: the folder each e-mail is written to. */
   emailOutboxDir: 'EMAIL_OUTBOX_DIR',
+
+  // reconciliation (also LEDGER_TABLE_NAME, and QUEUE_URL for the events it puts back on the queue)
+  /** Base URL of the Stripe API, e.g. https://api.stripe.com (deployed) or a local fake / stripe-mock. */
+  stripeApiUrl: 'STRIPE_API_URL',
+  /** Secrets Manager secret (name or ARN) holding the Stripe API key (a restricted key that can read events). */
+  stripeApiKeySecretId: 'STRIPE_API_KEY_SECRET_ID',
+  /** Local runs only: the Stripe API key itself. */
+  stripeApiKey: 'STRIPE_API_KEY',
+  stripeTimeoutMs: 'STRIPE_TIMEOUT_MS',
+  /** How far back each run looks at Stripe's events (Stripe keeps them 30 days). */
+  reconciliationLookbackSeconds: 'RECONCILIATION_LOOKBACK_SECONDS',
+  /** Events younger than this are left to the next run: they may still be on their way through the queue. */
+  reconciliationSettleSeconds: 'RECONCILIATION_SETTLE_SECONDS',
 } as const;
 
 export type Stage = 'test' | 'live';

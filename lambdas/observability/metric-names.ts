@@ -8,7 +8,7 @@ export const SERVICES = {
   ingest: 'stripe-webhook-ingest',
   processor: 'license-processor',
   graceEscalation: 'grace-escalation',
-  /** The reconciliation job (a planned addition); its OrphanedPayment alarm already exists. */
+  /** The reconciliation job: Stripe's paid checkouts vs the ledger. */
   reconciliation: 'license-reconciliation',
 } as const;
 
@@ -46,6 +46,11 @@ export const METRIC = {
   /** Due purchases left for the next run: busy with an event, or the run was out of time. */
   graceEscalationDeferred: 'GraceEscalationDeferred',
 
-  // reconciliation job (later issue)
+  // reconciliation job (service = license-reconciliation)
+  /** Payment events (paid checkouts) a run compared with the ledger. */
+  paymentsReconciled: 'PaymentsReconciled',
+  /** A payment at Stripe with no license here: requeued, failed here (DLQ), or unreadable. Alarmed at >= 1. */
   orphanedPayment: 'OrphanedPayment',
+  /** The orphans whose webhook never arrived, put back on the provisioning queue by the job. */
+  orphanedPaymentRequeued: 'OrphanedPaymentRequeued',
 } as const;

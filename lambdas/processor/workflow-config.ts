@@ -4,13 +4,14 @@
  * job (the dunning ladder by time).
  */
 import { parsePlansConfig, type PlansConfig } from '../domain/plans';
+import type { CredentialSource } from '../adapters/secret-credentials';
 import { ENV, parseStage, positiveIntEnv, requireEnv, type Stage } from '../config/env';
 
 export interface WorkflowConfig {
   stage: Stage;
   ledgerTableName: string;
   purchaseLeaseMs: number;
-  trafficOrchestrator: { apiUrl: string; apiKey: { secretId: string } | { value: string }; timeoutMs: number };
+  trafficOrchestrator: { apiUrl: string; apiKey: CredentialSource; timeoutMs: number };
   plans: PlansConfig;
   notifier: { kind: 'ses' } | { kind: 'file'; outboxDir: string };
 }

@@ -6,12 +6,12 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../adapters/dynamodb-clients';
 import { DynamoDbPurchaseLedger } from '../adapters/dynamodb-purchase-ledger';
 import { FileNotifier } from '../adapters/file-notifier';
+import { readCredential } from '../adapters/secret-credentials';
 import { SesNotifier } from '../adapters/ses-notifier';
 import { TrafficOrchestratorLicenseProvider } from '../adapters/traffic-orchestrator-license-provider';
 import { systemClock, type Clock } from '../ports/clock';
@@ -34,9 +34,6 @@ export interface WorkflowRuntime {
   clock: Clock;
   metricsSink: MetricsSink;
 }
-
-/** Secrets Manager reads are cached by Powertools; a rotated key is picked up within this time. */
-const SECRET_MAX_AGE_SECONDS = 300;
 
 export async function createWorkflowRuntime(
   config: WorkflowConfig,
@@ -75,7 +72,7 @@ const LICENSE_PROVIDER_METHODS = [
 
 /**
  * The Traffic Orchestrator adapter for the API key in force: the key is read (through Powertools'
- * cache, refreshed every SECRET_MAX_AGE_SECONDS) before each call, and the adapter rebuilt when it
+ * cache, refreshed every SECRET_MAX_AGE_SECONDS of secret-credentials.ts) before each call, and the adapter rebuilt when it
  * changed, so a rotated key is used within minutes without a redeploy or a cold start.
  */
 export function licensesWithCurrentKey(readKey: () => Promise<string>, build: (apiKey: string) => LicenseProvider): LicenseProvider {
@@ -91,13 +88,6 @@ export function licensesWithCurrentKey(readKey: () => Promise<string>, build: (a
   ])) as unknown as LicenseProvider;
 }
 
-async function readApiKey(config: WorkflowConfig): Promise<string> {
-  const { apiKey } = config.trafficOrchestrator;
-  if ('value' in apiKey) return apiKey.value;
-  const secret = await getSecret<string>(apiKey.secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
-  // The stack creates the secret with an `unset: …` placeholder until someone puts the real key in.
-  if (typeof secret !== 'string' || secret.trim() === '' || secret.startsWith('unset:')) {
-    throw new Error(`secret ${apiKey.secretId} holds no Traffic Orchestrator API key yet (see docs/deploy.md)`);
-  }
-  return secret.trim();
+function readApiKey(config: WorkflowConfig): Promise<string> {
+  return readCredential(config.trafficOrchestrator.apiKey, 'Traffic Orchestrator API key');
 }

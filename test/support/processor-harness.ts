@@ -28,15 +28,20 @@ import type { GraceEscalationSummary } from '../../lambdas/grace-escalation/grac
 import { createGraceEscalationHandler } from '../../lambdas/grace-escalation/runtime';
 import { readProcessorConfig } from '../../lambdas/processor/processor-config';
 import { createProcessorRuntime, type ProcessorHandler } from '../../lambdas/processor/runtime';
+import { readReconciliationConfig } from '../../lambdas/reconciliation/reconciliation-config';
+import type { ReconciliationSummary } from '../../lambdas/reconciliation/reconciliation-job';
+import { createReconciliationHandler } from '../../lambdas/reconciliation/runtime';
 import { createLocalContext } from '../../local/lambda-context';
 import { SqsEventSource } from '../../local/sqs-event-source';
 import { createQueueWithDeadLetter } from '../../local/sqs-queues';
 import { startDynalite, type RunningDynalite } from './dynalite';
+import { startFakeStripeApi, type FakeStripeApi } from './fake-stripe-api';
 import { startFakeTrafficOrchestrator, type FakeTrafficOrchestrator } from './fake-traffic-orchestrator';
 import type { StripeEventJson } from './stripe-events';
 import plansJson from '../../config/plans.json';
 
 const TO_API_KEY = 'to_test_key';
+export const STRIPE_API_KEY = 'rk_test_reconciliation';
 let queueCounter = 0;
 
 /** Powertools Metrics that keeps what was added instead of printing EMF. */
@@ -106,6 +111,15 @@ export interface ProcessorHarness {
    * time. `lambdaTimeoutMs` is the time the run has (a short one makes it stop early).
    */
   runGraceEscalation(options?: { scheduledTime?: string; lambdaTimeoutMs?: number }): Promise<GraceEscalationSummary>;
+  /** The fake Stripe API (Events API) that reconciliation reads; add the events Stripe "has". */
+  stripe: FakeStripeApi;
+  /** Metrics of the reconciliation job (its own service, as deployed). */
+  reconciliationMetrics: RecordingMetrics;
+  /**
+   * One run of the reconciliation Lambda at the harness clock's time, over the fake Stripe API,
+   * dynalite and fauxqs. The environment is the deployed one, plus `env` (e.g. another API key).
+   */
+  runReconciliation(env?: NodeJS.ProcessEnv): Promise<ReconciliationSummary>;
   outbox(): Promise<OutboxEmail[]>;
   stop(): Promise<void>;
 }
@@ -119,6 +133,7 @@ export async function startProcessorHarness(options: HarnessOptions = {}): Promi
   const suffix = `${process.pid}-${queueCounter}-${Date.now()}`;
   const db = await startDynalite({ ledger: `ledger-${suffix}`, idempotency: `idempotency-${suffix}` });
   const to = await startFakeTrafficOrchestrator({ apiKey: TO_API_KEY });
+  const stripe = await startFakeStripeApi({ apiKey: STRIPE_API_KEY });
   const sqs = createSqsClient({ endpoint: fauxqsEndpoint });
   const { queue, deadLetter } = await createQueueWithDeadLetter(sqs, {
     name: `provisioning-${suffix}`,
@@ -166,10 +181,12 @@ export async function startProcessorHarness(options: HarnessOptions = {}): Promi
     createContext: () => createLocalContext('processor', options.lambdaTimeoutMs ?? 30_000),
   });
   const eventQueue = new SqsEventQueue(sqs, queue.url);
+  const reconciliationMetrics = new RecordingMetrics();
   const ledger = new DynamoDbPurchaseLedger(createDocumentClient(db.client), db.tables.ledger, () => clock.nowMs());
 
   return {
     sqs, queueUrl: queue.url, deadLetterQueueUrl: deadLetter.url, to, db, ledger, metrics, graceMetrics, clock, outboxDir, handler, source,
+    stripe, reconciliationMetrics,
     async send(...events) {
       for (const event of events) {
         await eventQueue.enqueue({ eventId: event.id, eventType: event.type, created: event.created, body: JSON.stringify(event) });
@@ -188,8 +205,22 @@ export async function startProcessorHarness(options: HarnessOptions = {}): Promi
     runGraceEscalation({ scheduledTime, lambdaTimeoutMs = 300_000 } = {}) {
       return graceEscalation(scheduledTime ? { scheduledTime } : {}, createLocalContext(SERVICES.graceEscalation, lambdaTimeoutMs));
     },
+    async runReconciliation(env = {}) {
+      const config = readReconciliationConfig({
+        [ENV.stage]: 'test',
+        [ENV.ledgerTable]: db.tables.ledger,
+        [ENV.queueUrl]: queue.url,
+        [ENV.stripeApiUrl]: stripe.url,
+        [ENV.stripeApiKey]: STRIPE_API_KEY,
+        [ENV.stripeTimeoutMs]: '2000',
+        ...env,
+      });
+      const run = await createReconciliationHandler(config, { logger: new Logger({ logLevel: 'SILENT' }), metrics: reconciliationMetrics, clock });
+      return run({}, createLocalContext(SERVICES.reconciliation, 300_000));
+    },
     async stop() {
       await to.stop();
+      await stripe.stop();
       await db.stop();
       sqs.destroy();
       await rm(outboxDir, { recursive: true, force: true });

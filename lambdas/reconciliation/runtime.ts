@@ -1,0 +1,81 @@
+/**
+ * Composition root of the reconciliation job: Stripe's Events API (stripe library), the ledger
+ * (DynamoDB), the provisioning queue (SQS) for events that never arrived. The Lambda handler and
+ * the local pipeline's scheduler both use it.
+ */
+import type { Context } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { createSqsClient } from '../adapters/aws-clients';
+import { createDocumentClient, createDynamoDbClient } from '../adapters/dynamodb-clients';
+import { DynamoDbPurchaseLedger } from '../adapters/dynamodb-purchase-ledger';
+import { readCredential } from '../adapters/secret-credentials';
+import { SqsEventQueue } from '../adapters/sqs-event-queue';
+import { StripeApiEventHistory } from '../adapters/stripe-event-history';
+import type { Stage } from '../config/env';
+import { METRICS_NAMESPACE, SERVICES } from '../observability/metric-names';
+import { systemClock, type Clock } from '../ports/clock';
+import type { EventQueue } from '../ports/event-queue';
+import type { StripeEventHistory } from '../ports/stripe-event-history';
+import type { MetricsSink } from '../processor/purchase-workflow';
+import type { ReconciliationConfig } from './reconciliation-config';
+import { runReconciliation, type ReconciliationSummary } from './reconciliation-job';
+
+export type ReconciliationHandler = (event: unknown, context: Context) => Promise<ReconciliationSummary>;
+
+export interface ReconciliationOverrides {
+  logger?: Logger;
+  metrics?: Metrics;
+  clock?: Clock;
+  /** Where lost events go back (default: SQS at the configured queue URL). The local pipeline also saves it to disk. */
+  queue?: EventQueue;
+}
+
+/**
+ * A Stripe secret or restricted key names its mode (`sk_test_…`, `rk_live_…`). A key of the other
+ * mode would compare the stage's ledger with the other mode's payments and requeue events the
+ * processor must not see, so it is refused before any call.
+ */
+export function checkStripeKeyMode(apiKey: string, stage: Stage): void {
+  const match = /^(sk|rk)_(test|live)_/.exec(apiKey);
+  if (!match) throw new Error('the Stripe API key is not a secret (sk_…) or restricted (rk_…) key');
+  const expected = stage === 'live' ? 'live' : 'test';
+  if (match[2] !== expected) throw new Error(`the Stripe API key is a ${match[2]}-mode key; the ${stage} stage needs a ${expected}-mode key`);
+}
+
+export async function createReconciliationHandler(config: ReconciliationConfig, overrides: ReconciliationOverrides = {}): Promise<ReconciliationHandler> {
+  const logger = overrides.logger ?? new Logger({ serviceName: SERVICES.reconciliation });
+  const metrics = overrides.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.reconciliation });
+  const clock = overrides.clock ?? systemClock;
+  const metricsSink: MetricsSink = {
+    count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
+    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
+  };
+  const ledger = new DynamoDbPurchaseLedger(createDocumentClient(createDynamoDbClient()), config.ledgerTableName, () => clock.nowMs());
+  const queue = overrides.queue ?? new SqsEventQueue(createSqsClient(), config.queueUrl);
+
+  // The key is read (through the secrets cache) at every run, so a rotated key is used without a
+  // cold start; the client is rebuilt only when the key changed.
+  let current: { apiKey: string; history: StripeEventHistory } | undefined;
+  const history = async (): Promise<StripeEventHistory> => {
+    const apiKey = await readCredential(config.stripe.apiKey, 'Stripe API key');
+    checkStripeKeyMode(apiKey, config.stage);
+    if (current?.apiKey !== apiKey) {
+      current = { apiKey, history: new StripeApiEventHistory({ apiKey, apiUrl: config.stripe.apiUrl, timeoutMs: config.stripe.timeoutMs }) };
+    }
+    return current.history;
+  };
+  // Fail the cold start, not the first run, when the key is missing or of the wrong mode.
+  await history();
+
+  return async () => {
+    try {
+      return await runReconciliation(
+        { history: await history(), ledger, queue, clock, metrics: metricsSink, logger },
+        { lookbackSeconds: config.lookbackSeconds, settleSeconds: config.settleSeconds },
+      );
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
