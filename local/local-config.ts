@@ -19,7 +19,9 @@ export const LOCAL_ENV = {
   toApiKey: ENV.toApiKey,
   toTimeoutMs: ENV.toTimeoutMs,
   fakeToPort: 'FAKE_TO_PORT',
-  stripeApiUrl: 'STRIPE_API_URL',
+  stripeApiUrl: ENV.stripeApiUrl,
+  stripeApiKey: ENV.stripeApiKey,
+  reconciliationIntervalSeconds: 'RECONCILIATION_INTERVAL_SECONDS',
   plansFile: 'PLANS_FILE',
   outboxDir: ENV.emailOutboxDir,
   visibilityTimeoutSeconds: 'QUEUE_VISIBILITY_TIMEOUT_SECONDS',
@@ -38,6 +40,14 @@ export const DEFAULT_DATA_DIR = '.local';
 export const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 5;
 /** Every minute, so a due ladder step shows up while you watch. (Deployed: graceEscalationIntervalMinutes, default 15.) */
 export const DEFAULT_GRACE_ESCALATION_INTERVAL_SECONDS = 60;
+
+/** Every five minutes. (Deployed: reconciliationIntervalMinutes, default 60.) */
+export const DEFAULT_RECONCILIATION_INTERVAL_SECONDS = 300;
+/**
+ * A test-mode key for a local Stripe API stand-in (stripe-mock accepts any `sk_test_…` key). With
+ * STRIPE_API_URL pointing at Stripe itself, set STRIPE_API_KEY to a key of your test-mode account.
+ */
+export const DEFAULT_LOCAL_STRIPE_API_KEY = 'sk_test_local';
 
 /** The deployed defaults (lib/config/stage-config.ts), so the local queue behaves like the test stage's. */
 export const DEPLOYED_DEFAULTS = resolveStageConfig(() => undefined);
@@ -59,6 +69,9 @@ export interface LocalPipelineOptions {
   toTimeoutMs: number;
   /** Base URL of the Stripe API for the features that call it (reconciliation); null = those are disabled. */
   stripeApiUrl: string | null;
+  /** Test-mode Stripe API key for those features (the local stage is always test). */
+  stripeApiKey: string;
+  reconciliationIntervalSeconds: number;
   plansFile: string;
   outboxDir: string;
   visibilityTimeoutSeconds: number;
@@ -126,6 +139,10 @@ export function readLocalOptions(env: NodeJS.ProcessEnv = process.env, cwd = pro
     problems.push(`set both ${LOCAL_ENV.toApiUrl} and ${LOCAL_ENV.toApiKey} to use a real Traffic Orchestrator, or neither for the built-in fake`);
   }
 
+  const stripeApiKey = text(LOCAL_ENV.stripeApiKey) ?? DEFAULT_LOCAL_STRIPE_API_KEY;
+  // Never echo the value: it is a secret.
+  if (!/^(sk|rk)_test_/.test(stripeApiKey)) problems.push(`${LOCAL_ENV.stripeApiKey} must be a test-mode secret or restricted key ("sk_test_…" or "rk_test_…")`);
+
   const logLevel = (text(LOCAL_ENV.logLevel)?.toLowerCase() ?? 'info') as LocalLogLevel;
   if (!LOCAL_LOG_LEVELS.includes(logLevel)) problems.push(`${LOCAL_ENV.logLevel} must be one of ${LOCAL_LOG_LEVELS.join(', ')}, got ${JSON.stringify(env[LOCAL_ENV.logLevel])}`);
 
@@ -137,6 +154,8 @@ export function readLocalOptions(env: NodeJS.ProcessEnv = process.env, cwd = pro
     trafficOrchestrator,
     toTimeoutMs: int(LOCAL_ENV.toTimeoutMs, DEPLOYED_DEFAULTS.toTimeoutMs, 100, 60_000),
     stripeApiUrl: url(LOCAL_ENV.stripeApiUrl) ?? null,
+    stripeApiKey,
+    reconciliationIntervalSeconds: int(LOCAL_ENV.reconciliationIntervalSeconds, DEFAULT_RECONCILIATION_INTERVAL_SECONDS, 1, 86_400),
     // The default is the project's own file, wherever npm was started; a value given is relative to the working folder.
     plansFile: text(LOCAL_ENV.plansFile) !== undefined ? path.resolve(cwd, text(LOCAL_ENV.plansFile) as string) : resolveProjectPath(DEPLOYED_DEFAULTS.plansFile),
     outboxDir: path.resolve(cwd, text(LOCAL_ENV.outboxDir) ?? path.join(dataDir, 'outbox')),

@@ -8,7 +8,8 @@
  */
 import type { GraceEscalationHandler } from '../lambdas/grace-escalation/runtime';
 import { SERVICES } from '../lambdas/observability/metric-names';
-import { GRACE_ESCALATION_TIMEOUT_SECONDS } from '../lib/config/stage-config';
+import type { ReconciliationHandler } from '../lambdas/reconciliation/runtime';
+import { GRACE_ESCALATION_TIMEOUT_SECONDS, RECONCILIATION_TIMEOUT_SECONDS } from '../lib/config/stage-config';
 import { createLocalContext } from './lambda-context';
 
 export interface ScheduledJob {
@@ -26,15 +27,17 @@ export interface ScheduledJobContext {
   /** The grace-escalation Lambda's handler, built on the local pipeline's ledger, TO and outbox. */
   graceEscalation: GraceEscalationHandler;
   graceEscalationEveryMs: number;
+  /** The reconciliation Lambda's handler, or null when Stripe API features are disabled. */
+  reconciliation: ReconciliationHandler | null;
+  reconciliationEveryMs: number;
 }
 
 /**
  * The scheduled jobs of the local pipeline, each called with the payload and the Lambda timeout the
- * deployed schedule gives it. (A reconciliation job, when it exists, belongs here too, registered
- * only when `stripeApiUrl` is set.)
+ * deployed schedule gives it. Reconciliation reads the Stripe API, so it runs only when one is set.
  */
 export function localScheduledJobs(context: ScheduledJobContext): ScheduledJob[] {
-  return [{
+  const jobs: ScheduledJob[] = [{
     name: 'grace-escalation',
     everyMs: context.graceEscalationEveryMs,
     run: () => context.graceEscalation(
@@ -42,6 +45,15 @@ export function localScheduledJobs(context: ScheduledJobContext): ScheduledJob[]
       createLocalContext(SERVICES.graceEscalation, GRACE_ESCALATION_TIMEOUT_SECONDS * 1000),
     ),
   }];
+  const { reconciliation } = context;
+  if (reconciliation) {
+    jobs.push({
+      name: 'reconciliation',
+      everyMs: context.reconciliationEveryMs,
+      run: () => reconciliation({}, createLocalContext(SERVICES.reconciliation, RECONCILIATION_TIMEOUT_SECONDS * 1000)),
+    });
+  }
+  return jobs;
 }
 
 export class LocalScheduler {

@@ -7,7 +7,8 @@
  *       ─▶ processor handler ─▶ dynalite (DynamoDB, files on disk) · Traffic Orchestrator (real or
  *          built-in fake) · e-mails to a folder · readable logs and metrics on the console
  *   LocalScheduler (EventBridge Scheduler) ─▶ grace-escalation handler (the dunning ladder by time),
- *       on the same ledger, Traffic Orchestrator and outbox
+ *       on the same ledger, Traffic Orchestrator and outbox; with STRIPE_API_URL set, the
+ *       reconciliation handler too (Stripe's paid checkouts vs the ledger; lost events requeued)
  *
  * Everything that must survive a restart lives in the data folder: the DynamoDB files, the queued
  * messages (local-queues.ts), the built-in TO's licenses, the generated signing secret, the outbox.
@@ -28,6 +29,8 @@ import { SERVICES } from '../lambdas/observability/metric-names';
 import { readProcessorConfig } from '../lambdas/processor/processor-config';
 import { createProcessorHandler } from '../lambdas/processor/runtime';
 import { createGraceEscalationHandler } from '../lambdas/grace-escalation/runtime';
+import { readReconciliationConfig } from '../lambdas/reconciliation/reconciliation-config';
+import { createReconciliationHandler } from '../lambdas/reconciliation/runtime';
 import { loadPlansFile } from '../lib/config/plans-file';
 import type { PurchaseView } from './local-client';
 import { ConsoleMetrics, formatLine, ReadableLogger, type ConsoleOutput } from './console-output';
@@ -69,6 +72,11 @@ export class PortInUseError extends Error {
 }
 
 const SECRET_FILE = 'webhook-secret';
+/**
+ * Locally an event is usually processed within a second, so reconciliation judges it after a minute
+ * (deployed: 15 minutes, the queue's whole retry span).
+ */
+const LOCAL_RECONCILIATION_SETTLE_SECONDS = 60;
 /** How many processed event ids the /local/events view remembers (since this start). */
 const REMEMBERED_EVENTS = 10_000;
 /** After this, connections still open at shutdown are cut (a client that never finishes its request). */
@@ -192,6 +200,19 @@ export async function startLocalPipeline(options: LocalPipelineOptions, output: 
       logger: new ReadableLogger('grace', output),
       metrics: new ConsoleMetrics(SERVICES.graceEscalation, output),
     });
+    const reconciliation = options.stripeApiUrl === null ? null : await createReconciliationHandler(readReconciliationConfig({
+      [ENV.stage]: 'test',
+      [ENV.ledgerTable]: LOCAL_TABLES.ledger,
+      [ENV.queueUrl]: queues.provisioning.url,
+      [ENV.stripeApiUrl]: options.stripeApiUrl,
+      [ENV.stripeApiKey]: options.stripeApiKey,
+      [ENV.reconciliationSettleSeconds]: String(LOCAL_RECONCILIATION_SETTLE_SECONDS),
+    }), {
+      logger: new ReadableLogger('reconcile', output),
+      metrics: new ConsoleMetrics(SERVICES.reconciliation, output),
+      // A requeued event is kept in the data folder like a webhook, so a restart cannot lose it.
+      queue: ingestDeps.queue,
+    });
     const scheduler = new LocalScheduler(
       localScheduledJobs({
         stripeApiUrl: options.stripeApiUrl,
@@ -204,6 +225,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions, output: 
           }
         },
         graceEscalationEveryMs: options.graceEscalationIntervalSeconds * 1000,
+        reconciliation,
+        reconciliationEveryMs: options.reconciliationIntervalSeconds * 1000,
       }),
       (job, error) => reportError('scheduler', `job ${job.name} failed`)(error),
     );

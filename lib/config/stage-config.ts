@@ -24,6 +24,18 @@ export const MAX_WEBHOOK_BODY_BYTES = SQS_MAX_MESSAGE_BYTES - MESSAGE_ATTRIBUTES
  */
 export const GRACE_ESCALATION_TIMEOUT_SECONDS = 300;
 
+/**
+ * The reconciliation Lambda's timeout: one run pages through the lookback window's paid checkouts
+ * (one ledger read each); a run cut short loses nothing, the next covers the same window.
+ */
+export const RECONCILIATION_TIMEOUT_SECONDS = 300;
+
+/**
+ * Reconciliation judges an event only once it is this old: until then it may still be in the queue
+ * or its retries (maxReceiveCount × visibility timeout is 15 minutes with the defaults).
+ */
+export const RECONCILIATION_SETTLE_SECONDS = 900;
+
 /** Log retention values CloudWatch Logs accepts (days). */
 export const ALLOWED_LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,

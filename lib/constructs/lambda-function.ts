@@ -28,6 +28,7 @@ export const LAMBDA_HANDLERS = [
   { id: 'Ingest', entry: 'lambdas/ingest/handler.ts', handler: 'handler' },
   { id: 'Processor', entry: 'lambdas/processor/handler.ts', handler: 'handler' },
   { id: 'GraceEscalation', entry: 'lambdas/grace-escalation/handler.ts', handler: 'handler' },
+  { id: 'Reconciliation', entry: 'lambdas/reconciliation/handler.ts', handler: 'handler' },
 ] as const satisfies readonly LambdaHandlerSpec[];
 
 export type LambdaHandlerId = (typeof LAMBDA_HANDLERS)[number]['id'];

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { readOutbox } from '../../lambdas/adapters/file-notifier';
 import { LocalPipelineClient } from '../../local/local-client';
 import { LocalConfigError, readLocalOptions } from '../../local/local-config';
+import { startFakeStripeApi } from '../support/fake-stripe-api';
 import type { FakeLicense } from '../support/fake-traffic-orchestrator';
 import { checkoutCompleted, invoiceEvent, subscriptionEvent, type StripeEventJson } from '../support/stripe-events';
 
@@ -44,7 +45,7 @@ function newDataDir(): string {
 }
 
 /** `npm start` with the variables the README documents; resolves once it prints its ready line. */
-async function startPipeline(dataDir: string): Promise<RunningChild> {
+async function startPipeline(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningChild> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
@@ -54,7 +55,8 @@ async function startPipeline(dataDir: string): Promise<RunningChild> {
     QUEUE_VISIBILITY_TIMEOUT_SECONDS: '2',
     LOG_LEVEL: 'info',
   };
-  for (const name of ['TO_API_URL', 'TO_API_KEY', 'STRIPE_API_URL', 'EMAIL_OUTBOX_DIR', 'PLANS_FILE', 'HOST', 'FAKE_TO_PORT', 'MAX_RECEIVE_COUNT']) delete env[name];
+  for (const name of ['TO_API_URL', 'TO_API_KEY', 'STRIPE_API_URL', 'STRIPE_API_KEY', 'EMAIL_OUTBOX_DIR', 'PLANS_FILE', 'HOST', 'FAKE_TO_PORT', 'MAX_RECEIVE_COUNT']) delete env[name];
+  Object.assign(env, extraEnv);
 
   const startedAt = Date.now();
   // Its own process group, so SIGINT reaches npm and the pipeline together, as Ctrl-C in a terminal does.
@@ -300,6 +302,37 @@ test('state survives a restart: the ledger, the licenses, the queued event and t
   await interrupt(second);
 }, TEST_TIMEOUT_MS);
 
+test('with STRIPE_API_URL set, reconciliation is scheduled and runs on demand: a paid checkout whose webhook never came is requeued and licensed', async () => {
+  const stripe = await startFakeStripeApi({ apiKey: 'rk_test_local_pipeline' });
+  try {
+    const dataDir = newDataDir();
+    const running = await startPipeline(dataDir, { STRIPE_API_URL: stripe.url, STRIPE_API_KEY: 'rk_test_local_pipeline' });
+    expect(running.output()).toContain(`Stripe API features  (reconciliation): enabled, Stripe API at ${stripe.url}`);
+    expect(running.output()).toMatch(/reconciliation every 300 s/);
+
+    // Paid an hour ago at Stripe; the webhook never reached this pipeline.
+    const purchase = { subscriptionId: `sub_lost_${process.pid}`, customerId: 'cus_lost', email: 'lost@example.com' };
+    const paid = checkout(purchase, now() - 3600);
+    stripe.addEvents(paid);
+
+    const response = await fetch(`${running.url}/local/jobs/reconciliation`, { method: 'POST' });
+    expect(response.status).toBe(200);
+    const { ok, result } = (await response.json()) as { ok: boolean; result: { checked: number; orphaned: Array<{ eventId: string; action: string }> } };
+    expect(ok).toBe(true);
+    expect(result).toMatchObject({ checked: 1, orphaned: [{ eventId: paid.id, action: 'requeued' }] });
+
+    const [license] = await eventually(() => licensesAtTo(running, purchase.subscriptionId), (found) => found.length === 1, 'the license of the requeued checkout');
+    expect(license.status).toBe('active');
+    await eventually(async () => (await fetch(`${running.url}/local/events/${paid.id}`).then((r) => r.json())) as { status: string }, (view) => view.status === 'processed', 'the requeued event processed');
+    const emails = await readOutbox(path.join(dataDir, 'outbox'));
+    expect(emails.filter((email) => email.to === 'lost@example.com').map((email) => email.template)).toEqual(['license_delivered']);
+    expect(running.output()).toMatch(/Orphaned payment: paid at Stripe, no license here .*action=requeued/);
+    await interrupt(running);
+  } finally {
+    await stripe.stop();
+  }
+}, TEST_TIMEOUT_MS);
+
 test('a taken port gets a clear message naming the port and the PORT variable, and exit code 1', async () => {
   const blocker = net.createServer();
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -357,6 +390,8 @@ describe('npm start configuration (README "Run it locally")', () => {
       visibilityTimeoutSeconds: 5,
       maxReceiveCount: 5,
       graceEscalationIntervalSeconds: 60,
+      stripeApiKey: 'sk_test_local',
+      reconciliationIntervalSeconds: 300,
       logLevel: 'info',
     });
     expect(options.webhookSecrets).toBeUndefined();
@@ -382,16 +417,18 @@ describe('npm start configuration (README "Run it locally")', () => {
     try {
       readLocalOptions({
         PORT: '70000', TO_API_KEY: 'key-only', STRIPE_WEBHOOK_SECRET: 'sk_live_oops', STRIPE_API_URL: 'ftp://x', LOG_LEVEL: 'loud', GRACE_ESCALATION_INTERVAL_SECONDS: '0',
+        STRIPE_API_KEY: 'sk_live_secret_key', RECONCILIATION_INTERVAL_SECONDS: '0',
       }, '/p');
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(LocalConfigError);
     const { problems } = error as LocalConfigError;
-    expect(problems).toHaveLength(6);
-    for (const name of ['PORT', 'TO_API_URL and TO_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_URL', 'LOG_LEVEL', 'GRACE_ESCALATION_INTERVAL_SECONDS']) {
+    expect(problems).toHaveLength(8);
+    for (const name of ['PORT', 'TO_API_URL and TO_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_URL', 'LOG_LEVEL', 'GRACE_ESCALATION_INTERVAL_SECONDS', 'STRIPE_API_KEY', 'RECONCILIATION_INTERVAL_SECONDS']) {
       expect(problems.some((problem) => problem.includes(name))).toBe(true);
     }
     expect((error as Error).message).not.toContain('sk_live_oops');
+    expect((error as Error).message).not.toContain('sk_live_secret_key');
   });
 });
