@@ -7,6 +7,7 @@
  * Pure: no constructs are created here, so the values can be unit-tested and read by docs/tests.
  */
 import type { Stage } from '../../lambdas/config/env';
+import { DEFAULT_STRIPE_API_URL, STRIPE_EVENT_RETENTION_SECONDS } from '../../lambdas/reconciliation/reconciliation-config';
 
 /** Stripe retries a webhook for up to 3 days in live mode; idempotency records must outlive that. */
 export const STRIPE_RETRY_WINDOW_SECONDS = 3 * 86_400;
@@ -58,6 +59,10 @@ export const CONTEXT_KEYS = {
   toApiUrl: 'toApiUrl',
   toTimeoutMs: 'toTimeoutMs',
   graceEscalationIntervalMinutes: 'graceEscalationIntervalMinutes',
+  reconciliationIntervalMinutes: 'reconciliationIntervalMinutes',
+  reconciliationLookbackHours: 'reconciliationLookbackHours',
+  stripeApiUrl: 'stripeApiUrl',
+  stripeTimeoutMs: 'stripeTimeoutMs',
   logRetentionDays: 'logRetentionDays',
 } as const;
 
@@ -88,6 +93,14 @@ export interface StageConfig {
   toTimeoutMs: number;
   /** How often EventBridge Scheduler runs the grace-escalation job. */
   graceEscalationIntervalMinutes: number;
+  /** How often EventBridge Scheduler runs the reconciliation job. */
+  reconciliationIntervalMinutes: number;
+  /** How far back each reconciliation run looks at Stripe's paid checkouts. */
+  reconciliationLookbackHours: number;
+  /** Stripe API base URL the reconciliation job reads events from. */
+  stripeApiUrl: string;
+  /** Timeout of one Stripe API call of the reconciliation job. */
+  stripeTimeoutMs: number;
   logRetentionDays: number;
   /** Optional e-mail address subscribed to the alarm topic. */
   alarmEmail?: string;
@@ -128,6 +141,11 @@ const DEFAULTS = {
     toApiUrl: DEFAULT_TO_API_URL,
     toTimeoutMs: 5000,
     graceEscalationIntervalMinutes: 15,
+    reconciliationIntervalMinutes: 60,
+    // Stripe retries a webhook for 3 days; a day more, so a payment whose webhook never arrived is still in the window.
+    reconciliationLookbackHours: 96,
+    stripeApiUrl: DEFAULT_STRIPE_API_URL,
+    stripeTimeoutMs: 10_000,
     plansFile: DEFAULT_PLANS_FILE,
   },
   test: { logRetentionDays: 14 },
@@ -176,7 +194,7 @@ export function resolveStageConfig(readContext: ContextReader): StageConfig {
     }
     return value;
   };
-  const text = (key: 'toApiUrl' | 'plansFile'): string => {
+  const text = (key: 'toApiUrl' | 'stripeApiUrl' | 'plansFile'): string => {
     const { name, raw } = lookup(CONTEXT_KEYS[key]);
     if (raw === undefined || raw === null || raw === '') return defaults[key];
     if (typeof raw !== 'string' || raw.trim() === '') {
@@ -200,8 +218,21 @@ export function resolveStageConfig(readContext: ContextReader): StageConfig {
   const toTimeoutMs = int('toTimeoutMs', 100, Math.max(100, Math.floor(processorTimeoutSeconds * 1000 / 2)),
     ' (at most half the processor timeout)');
 
-  const toApiUrl = text('toApiUrl');
-  if (!/^https:\/\/[^\s/]+/.test(toApiUrl)) problems.push(`context "${lookup(CONTEXT_KEYS.toApiUrl).name}": must be an https:// URL, got ${JSON.stringify(toApiUrl)}`);
+  const httpsUrl = (key: 'toApiUrl' | 'stripeApiUrl'): string => {
+    const url = text(key);
+    if (!/^https:\/\/[^\s/]+/.test(url)) problems.push(`context "${lookup(CONTEXT_KEYS[key]).name}": must be an https:// URL, got ${JSON.stringify(url)}`);
+    return url;
+  };
+  const toApiUrl = httpsUrl('toApiUrl');
+
+  const reconciliationIntervalMinutes = int('reconciliationIntervalMinutes', 5, 1440, ' (minutes; at most a day)');
+  const maxLookbackHours = STRIPE_EVENT_RETENTION_SECONDS / 3600;
+  const reconciliationLookbackHours = int('reconciliationLookbackHours', 1, maxLookbackHours, ` (hours; Stripe keeps events ${maxLookbackHours / 24} days)`);
+  // Consecutive windows must overlap, or a payment falling between two runs' windows is never checked.
+  if (reconciliationLookbackHours * 60 < reconciliationIntervalMinutes) {
+    problems.push(`context "${lookup(CONTEXT_KEYS.reconciliationLookbackHours).name}": must cover at least one "${CONTEXT_KEYS.reconciliationIntervalMinutes}" `
+      + `(${reconciliationIntervalMinutes} minutes), or payments between two runs' windows are never checked, got ${reconciliationLookbackHours}`);
+  }
 
   const logRetentionDays = int('logRetentionDays', 1, 3653);
   if (!(ALLOWED_LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
@@ -238,6 +269,10 @@ export function resolveStageConfig(readContext: ContextReader): StageConfig {
     toTimeoutMs,
     // A ladder step lands at most one interval after its day starts; a day is the ladder's unit.
     graceEscalationIntervalMinutes: int('graceEscalationIntervalMinutes', 1, 1440, ' (minutes; at most a day)'),
+    reconciliationIntervalMinutes,
+    reconciliationLookbackHours,
+    stripeApiUrl: httpsUrl('stripeApiUrl'),
+    stripeTimeoutMs: int('stripeTimeoutMs', 100, 60_000),
     logRetentionDays,
     alarmEmail,
     plansFile: text('plansFile'),

@@ -51,6 +51,7 @@ export const ALARM_SLUGS = [
   'processor-lambda-throttles',
   'grace-escalation-failed',
   'grace-escalation-lambda-errors',
+  'reconciliation-lambda-errors',
   'scheduler-target-errors',
 ] as const;
 export type AlarmSlug = (typeof ALARM_SLUGS)[number];
@@ -62,6 +63,7 @@ export function serviceMetric(service: string, metricName: string, statistic = '
 const ingestMetric = (name: string, label?: string) => serviceMetric(SERVICES.ingest, name, 'Sum', label);
 const processorMetric = (name: string, label?: string) => serviceMetric(SERVICES.processor, name, 'Sum', label);
 const graceMetric = (name: string, label?: string) => serviceMetric(SERVICES.graceEscalation, name, 'Sum', label);
+const reconciliationMetric = (name: string, label?: string) => serviceMetric(RECONCILIATION_SERVICE, name, 'Sum', label);
 
 /**
  * A license or e-mail metric summed over the two Lambdas that drive the purchase workflow: the
@@ -104,6 +106,7 @@ export interface OperationsAlarmsProps {
   readonly ingestFunction: lambda.IFunction;
   readonly processorFunction: lambda.IFunction;
   readonly graceEscalationFunction: lambda.IFunction;
+  readonly reconciliationFunction: lambda.IFunction;
   /** The schedule group of the scheduled jobs (its delivery metrics are theirs alone). */
   readonly scheduleGroup: scheduler.IScheduleGroup;
   readonly api: apigateway.RestApi;
@@ -132,7 +135,7 @@ export class OperationsAlarms extends Construct {
       { slug: 'provisioning-latency-p99', summary: `p99 time from the Stripe event to the license being created exceeds ${THRESHOLDS.provisioningLatencyP99Ms} ms`, metric: serviceMetric(SERVICES.processor, METRIC.provisioningLatency, 'p99'), threshold: THRESHOLDS.provisioningLatencyP99Ms, comparison: ABOVE },
       { slug: 'license-creation-failed', summary: 'Creating a license at Traffic Orchestrator failed', metric: workflowMetricSum(METRIC.licenseCreationFailed, 'License creation failures'), threshold: 1, comparison: AT_LEAST },
       { slug: 'duplicate-event-rate', summary: `More than ${THRESHOLDS.duplicateRatePercent}% of processed events were duplicates`, metric: duplicateEventRate(), threshold: THRESHOLDS.duplicateRatePercent, comparison: ABOVE },
-      { slug: 'orphaned-payment', summary: 'Reconciliation found a Stripe payment with no license', metric: serviceMetric(RECONCILIATION_SERVICE, METRIC.orphanedPayment), threshold: 1, comparison: AT_LEAST },
+      { slug: 'orphaned-payment', summary: 'Reconciliation found a paid Stripe checkout with no license (requeued if its webhook never arrived)', metric: reconciliationMetric(METRIC.orphanedPayment), threshold: 1, comparison: AT_LEAST },
       { slug: 'event-dead-lettered', summary: 'The processor sent an event to the DLQ as a final failure', metric: processorMetric(METRIC.eventDeadLettered), threshold: 1, comparison: AT_LEAST },
       { slug: 'business-rule-violation', summary: 'An event broke a business rule (missing metadata, unmapped price, customer without e-mail)', metric: processorMetric(METRIC.businessRuleViolation), threshold: 1, comparison: AT_LEAST },
       { slug: 'email-failed', summary: 'A license or dunning e-mail could not be sent through SES', metric: workflowMetricSum(METRIC.emailFailed, 'E-mail failures'), threshold: 1, comparison: AT_LEAST },
@@ -144,6 +147,7 @@ export class OperationsAlarms extends Construct {
       { slug: 'processor-lambda-throttles', summary: 'The processor Lambda was throttled', metric: props.processorFunction.metricThrottles({ statistic: 'Sum', period: PERIOD }), threshold: 1, comparison: AT_LEAST },
       { slug: 'grace-escalation-failed', summary: 'The grace-escalation job could not move a due purchase along the ladder (it stays due; the next run tries again)', metric: graceMetric(METRIC.graceEscalationFailed), threshold: 1, comparison: AT_LEAST },
       { slug: 'grace-escalation-lambda-errors', summary: 'A grace-escalation run failed as a whole (cold start, ledger unreachable, bad scheduler payload)', metric: props.graceEscalationFunction.metricErrors({ statistic: 'Sum', period: PERIOD }), threshold: 1, comparison: AT_LEAST },
+      { slug: 'reconciliation-lambda-errors', summary: 'A reconciliation run failed as a whole (Stripe API unreachable or 401, Stripe key missing or of the wrong mode, ledger unreachable)', metric: props.reconciliationFunction.metricErrors({ statistic: 'Sum', period: PERIOD }), threshold: 1, comparison: AT_LEAST },
       { slug: 'scheduler-target-errors', summary: 'EventBridge Scheduler could not invoke a scheduled job, or gave up on a firing', metric: schedulerDeliveryFailures(props.scheduleGroup), threshold: 1, comparison: AT_LEAST },
     ];
 
@@ -211,7 +215,6 @@ export class OperationsAlarms extends Construct {
         processorMetric(METRIC.licenseCreationFailed, 'license creation failed'),
         processorMetric(METRIC.emailSent, 'e-mails sent'),
         processorMetric(METRIC.emailFailed, 'e-mails failed'),
-        serviceMetric(RECONCILIATION_SERVICE, METRIC.orphanedPayment, 'Sum', 'orphaned payments'),
       ]),
       graph('Provisioning latency (ms)', [
         serviceMetric(SERVICES.processor, METRIC.provisioningLatency, 'p50', 'p50'),
@@ -232,6 +235,7 @@ export class OperationsAlarms extends Construct {
         props.processorFunction.metricErrors({ label: 'processor errors', period: PERIOD }),
         props.processorFunction.metricThrottles({ label: 'processor throttles', period: PERIOD }),
         props.graceEscalationFunction.metricErrors({ label: 'grace-escalation errors', period: PERIOD }),
+        props.reconciliationFunction.metricErrors({ label: 'reconciliation errors', period: PERIOD }),
       ], [
         props.ingestFunction.metricDuration({ label: 'ingest duration p99', statistic: 'p99', period: PERIOD }),
         props.processorFunction.metricDuration({ label: 'processor duration p99', statistic: 'p99', period: PERIOD }),
@@ -244,6 +248,11 @@ export class OperationsAlarms extends Construct {
         graceMetric(METRIC.graceEscalationFailed, 'failed'),
         graceMetric(METRIC.graceEscalationDeferred, 'left for the next run'),
       ], [schedulerDeliveryFailures(props.scheduleGroup)]),
+      graph('Reconciliation (scheduled job)', [
+        reconciliationMetric(METRIC.orphanedPayment, 'orphaned payments'),
+        reconciliationMetric(METRIC.orphanedPaymentRequeued, 'orphans requeued'),
+        props.reconciliationFunction.metricErrors({ label: 'failed runs (errors)', period: PERIOD }),
+      ], [reconciliationMetric(METRIC.paymentsReconciled, 'payments checked')]),
     );
     return dashboard;
   }

@@ -1,5 +1,5 @@
 /**
- * The two third-party credentials, in Secrets Manager. The stack creates them with a placeholder
+ * The three third-party credentials, in Secrets Manager. The stack creates them with a placeholder
  * that is not a credential; the platform engineer puts the real values in after the first deploy
  * (docs/deploy.md), so no credential ever passes through CloudFormation or cdk.out.
  */
@@ -11,6 +11,8 @@ import { Construct } from 'constructs';
 export const SIGNING_SECRET_PLACEHOLDER = JSON.stringify({ signingSecrets: [] });
 /** Until set, Traffic Orchestrator answers 401 and the event goes to the DLQ with that reason. */
 export const TO_API_KEY_PLACEHOLDER = 'unset: put the Traffic Orchestrator API key here (see docs/deploy.md)';
+/** Until set, the reconciliation job fails its cold start naming the secret (the reconciliation-lambda-errors alarm). */
+export const STRIPE_API_KEY_PLACEHOLDER = 'unset: put a Stripe restricted API key with read access to Events here (see docs/deploy.md)';
 
 export interface ServiceSecretsProps {
   readonly namePrefix: string;
@@ -22,6 +24,8 @@ export class ServiceSecrets extends Construct {
   readonly stripeSigningSecret: secretsmanager.Secret;
   /** The Traffic Orchestrator API key (plain text). */
   readonly toApiKey: secretsmanager.Secret;
+  /** The Stripe API key the reconciliation job reads events with (plain text; a restricted key, Events: Read). */
+  readonly stripeApiKey: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: ServiceSecretsProps) {
     super(scope, id);
@@ -50,6 +54,19 @@ export class ServiceSecrets extends Construct {
       reason: 'The Traffic Orchestrator API key is issued by TO, not by AWS. Secrets Manager rotation would need a custom rotation Lambda driving '
         + "TO's createApiKey/deleteApiKey; this project does not ship one yet, so the key is rotated by hand: create a new key at TO, "
         + 'put-secret-value, wait for the processor cache (5 min) to expire, revoke the old key (docs/deploy.md).',
+    });
+
+    this.stripeApiKey = new secretsmanager.Secret(this, 'StripeApiKey', {
+      secretName: `${namePath}/stripe-api-key`,
+      description: 'Stripe API key (plain text; a restricted key with Events: Read) used by the reconciliation job',
+      secretStringValue: SecretValue.unsafePlainText(STRIPE_API_KEY_PLACEHOLDER),
+      removalPolicy: props.removalPolicy,
+    });
+    Validations.of(this.stripeApiKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The Stripe API key is issued by Stripe, not by AWS; a rotation Lambda cannot create a restricted key. It is rotated by hand: '
+        + 'create a new restricted key in the Stripe dashboard, put-secret-value, wait for the reconciliation Lambda cache (5 min) to expire, '
+        + 'delete the old key in Stripe (docs/deploy.md).',
     });
   }
 }

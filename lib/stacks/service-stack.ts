@@ -1,7 +1,7 @@
 /**
  * The stateless part: webhook API, ingest and processor Lambdas, the queue event source, the
- * grace-escalation schedule and Lambda, alarms and dashboard. Receives the stateful resources
- * through props (CloudFormation exports underneath).
+ * scheduled jobs (grace escalation, reconciliation) with their schedules, alarms and dashboard.
+ * Receives the stateful resources through props (CloudFormation exports underneath).
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +14,7 @@ import { OperationsAlarms } from '../constructs/alarms';
 import { LambdaFunction, lambdaHandler } from '../constructs/lambda-function';
 import { GraceEscalation } from '../constructs/grace-escalation';
 import { LicenseProcessor } from '../constructs/license-processor';
+import { Reconciliation } from '../constructs/reconciliation';
 import { WebhookApi } from '../constructs/webhook-api';
 import type { StatefulStack } from './stateful-stack';
 
@@ -28,6 +29,7 @@ export class ServiceStack extends Stack {
   readonly webhookApi: WebhookApi;
   readonly processor: LicenseProcessor;
   readonly graceEscalation: GraceEscalation;
+  readonly reconciliation: Reconciliation;
   readonly operations: OperationsAlarms;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
@@ -106,6 +108,21 @@ export class ServiceStack extends Stack {
       interval: Duration.minutes(config.graceEscalationIntervalMinutes),
     });
 
+    this.reconciliation = new Reconciliation(this, 'Reconciliation', {
+      stage: config.stage,
+      namePrefix: config.namePrefix,
+      interval: Duration.minutes(config.reconciliationIntervalMinutes),
+      lookback: Duration.hours(config.reconciliationLookbackHours),
+      stripeApiUrl: config.stripeApiUrl,
+      stripeTimeoutMs: config.stripeTimeoutMs,
+      stripeApiKeySecret: stateful.secrets.stripeApiKey,
+      ledgerTable: stateful.tables.ledger,
+      queue,
+      scheduleGroup: this.graceEscalation.scheduleGroup,
+      logRetentionDays: config.logRetentionDays,
+      logRemovalPolicy,
+    });
+
     this.operations = new OperationsAlarms(this, 'Operations', {
       namePrefix: config.namePrefix,
       alarmTopic: stateful.alarmTopic,
@@ -114,6 +131,7 @@ export class ServiceStack extends Stack {
       ingestFunction: this.ingestFunction,
       processorFunction: this.processor.function,
       graceEscalationFunction: this.graceEscalation.function,
+      reconciliationFunction: this.reconciliation.function,
       scheduleGroup: this.graceEscalation.scheduleGroup,
       api: this.webhookApi.api,
     });
@@ -122,6 +140,7 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'IngestFunctionName', { value: this.ingestFunction.functionName });
     new CfnOutput(this, 'ProcessorFunctionName', { value: this.processor.function.functionName });
     new CfnOutput(this, 'GraceEscalationFunctionName', { value: this.graceEscalation.function.functionName });
+    new CfnOutput(this, 'ReconciliationFunctionName', { value: this.reconciliation.function.functionName, description: 'Run by hand: aws lambda invoke --function-name <this> out.json' });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }
 }

@@ -71,6 +71,7 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'IdempotencyTableName', { value: this.tables.idempotency.tableName });
     new CfnOutput(this, 'StripeSigningSecretArn', { value: this.secrets.stripeSigningSecret.secretArn, description: 'Put {"signingSecrets":["whsec_..."]} here' });
     new CfnOutput(this, 'TrafficOrchestratorApiKeySecretArn', { value: this.secrets.toApiKey.secretArn, description: 'Put the Traffic Orchestrator API key here' });
+    new CfnOutput(this, 'StripeApiKeySecretArn', { value: this.secrets.stripeApiKey.secretArn, description: 'Put a Stripe restricted API key (Events: Read) here' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Every alarm notifies this topic' });
   }
 }

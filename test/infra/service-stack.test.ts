@@ -1,10 +1,12 @@
-/** The service stack: webhook API, the three Lambdas, their permissions, the event source, the schedule, alarms and dashboard. */
+/** The service stack: webhook API, the four Lambdas, their permissions, the event source, the schedules, alarms and dashboard. */
 process.env.CDK_VALIDATION = 'false';
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { METRIC, METRICS_NAMESPACE, SERVICES } from '../../lambdas/observability/metric-names';
+import { readReconciliationConfig } from '../../lambdas/reconciliation/reconciliation-config';
+import { RECONCILIATION_SETTLE_SECONDS } from '../../lib/config/stage-config';
 import { ALARM_SLUGS, RECONCILIATION_SERVICE, RUNBOOK_PATH } from '../../lib/constructs/alarms';
 import { LAMBDA_HANDLERS } from '../../lib/constructs/lambda-function';
 import { PROJECT_ROOT } from '../../lib/config/plans-file';
@@ -27,6 +29,7 @@ function statefulIds(stage: SynthesizedStage) {
     idempotency: onlyResource(t, 'AWS::DynamoDB::Table', (p) => String(p.TableName).endsWith('-idempotency')).logicalId,
     signingSecret: onlyResource(t, 'AWS::SecretsManager::Secret', (p) => String(p.Name).endsWith('stripe-webhook-signing-secret')).logicalId,
     toApiKey: onlyResource(t, 'AWS::SecretsManager::Secret', (p) => String(p.Name).endsWith('traffic-orchestrator-api-key')).logicalId,
+    stripeApiKey: onlyResource(t, 'AWS::SecretsManager::Secret', (p) => String(p.Name).endsWith('stripe-api-key')).logicalId,
     topic: onlyResource(t, 'AWS::SNS::Topic').logicalId,
   };
 }
@@ -34,6 +37,17 @@ function statefulIds(stage: SynthesizedStage) {
 function lambdaFunction(stage: SynthesizedStage, service: string) {
   return onlyResource(stage.serviceTemplate, 'AWS::Lambda::Function',
     (p) => (p.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_SERVICE_NAME === service);
+}
+
+/** The schedule of one job, by the end of its name (`grace-escalation`, `reconciliation`). */
+function scheduleOf(template: SynthesizedStage['serviceTemplate'], job: string) {
+  return onlyResource(template, 'AWS::Scheduler::Schedule', (p) => String(p.Name).endsWith(`-${job}`)).Properties;
+}
+
+/** The asynchronous-invocation settings of one function. */
+function eventInvokeConfigOf(stage: SynthesizedStage, service: string) {
+  const fnRef = refOf(lambdaFunction(stage, service).logicalId);
+  return onlyResource(stage.serviceTemplate, 'AWS::Lambda::EventInvokeConfig', (p) => JSON.stringify(p.FunctionName) === JSON.stringify(fnRef)).Properties;
 }
 
 /** The statements of the inline policy attached to a function's role, with cross-stack imports resolved. */
@@ -180,9 +194,7 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
       });
       expect(JSON.parse(env.PLANS_CONFIG as string)).toEqual(JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'config/plans.json'), 'utf8')));
       for (const name of ['IDEMPOTENCY_TABLE_NAME', 'DLQ_URL', 'QUEUE_URL']) expect(env).not.toHaveProperty(name);
-      expect(onlyResource(t, 'AWS::Lambda::EventInvokeConfig').Properties).toMatchObject({
-        FunctionName: refOf(fn().logicalId), MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 600,
-      });
+      expect(eventInvokeConfigOf(stage, SERVICES.graceEscalation)).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 600 });
     });
 
     test('least privilege: ledger items, Query on the grace-deadline index only, the TO key, the SES sender; no queue, no idempotency table', () => {
@@ -195,26 +207,80 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
       ]);
     });
 
-    test('EventBridge Scheduler runs it every 15 minutes in its own group, naming the firing in the payload', () => {
-      const schedule = onlyResource(t, 'AWS::Scheduler::Schedule').Properties;
-      expect(schedule).toMatchObject({
+    test('EventBridge Scheduler runs it every 15 minutes in the jobs\' group, naming the firing in the payload', () => {
+      expect(scheduleOf(t, 'grace-escalation')).toMatchObject({
         Name: `StripeLicensing-${stageName}-grace-escalation`,
         GroupName: `StripeLicensing-${stageName}-jobs`,
         ScheduleExpression: 'rate(15 minutes)',
-        State: 'ENABLED',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: {
-          Arn: arnOf(fn().logicalId),
-          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 900 },
-        },
+        Target: { Arn: arnOf(fn().logicalId), RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 900 } },
       });
-      expect(JSON.parse((schedule.Target as { Input: string }).Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
       expect(onlyResource(t, 'AWS::Scheduler::ScheduleGroup').Properties).toEqual({ Name: `StripeLicensing-${stageName}-jobs` });
     });
+  });
 
-    test('the scheduler role: assumable only by EventBridge Scheduler of this account, may only invoke this function', () => {
-      const schedule = onlyResource(t, 'AWS::Scheduler::Schedule').Properties;
-      const roleId = (schedule.Target as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn['Fn::GetAtt'][0];
+  describe('reconciliation job', () => {
+    const fn = () => lambdaFunction(stage, SERVICES.reconciliation);
+
+    test('the Lambda: nodejs22.x, 5 min timeout, 512 MB; ledger, queue, Stripe API and window settings, nothing else', () => {
+      expect(fn().Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs22.x', Architectures: ['arm64'], Timeout: 300, MemorySize: 512 });
+      const env = resolveImports((fn().Properties.Environment as { Variables: object }).Variables, stage.statefulTemplate);
+      expect(env).toEqual({
+        STAGE: stageName,
+        LEDGER_TABLE_NAME: refOf(ids.ledger),
+        QUEUE_URL: refOf(ids.queue),
+        STRIPE_API_URL: 'https://api.stripe.com',
+        STRIPE_API_KEY_SECRET_ID: refOf(ids.stripeApiKey),
+        STRIPE_TIMEOUT_MS: '10000',
+        RECONCILIATION_LOOKBACK_SECONDS: String(96 * 3600),
+        RECONCILIATION_SETTLE_SECONDS: String(RECONCILIATION_SETTLE_SECONDS),
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: SERVICES.reconciliation,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      });
+      // What the job reads at cold start accepts what the stack sets (the secret id stands in for the key).
+      const lambdaEnv = { ...(env as Record<string, string>), LEDGER_TABLE_NAME: 'ledger', QUEUE_URL: 'https://sqs.example/queue', STRIPE_API_KEY_SECRET_ID: 'arn:secret' };
+      expect(readReconciliationConfig(lambdaEnv)).toMatchObject({
+        stage: stageName, lookbackSeconds: 96 * 3600, settleSeconds: RECONCILIATION_SETTLE_SECONDS, stripe: { apiKey: { secretId: 'arn:secret' }, timeoutMs: 10_000 },
+      });
+    });
+
+    test('no Lambda retries of a failed run (the next firing is the retry)', () => {
+      expect(eventInvokeConfigOf(stage, SERVICES.reconciliation)).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 600 });
+    });
+
+    test('least privilege: GetItem on the ledger table only, SendMessage to the provisioning queue, the Stripe API key; nothing else', () => {
+      const granted = businessStatements(stage, SERVICES.reconciliation);
+      expect(granted).toEqual([
+        { Sid: 'ReadLedgerItems', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: arnOf(ids.ledger) },
+        { Sid: 'RequeueLostEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(ids.queue) },
+        { Sid: 'ReadStripeApiKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: refOf(ids.stripeApiKey) },
+      ]);
+    });
+
+    test('EventBridge Scheduler runs it hourly in the grace-escalation job\'s group', () => {
+      expect(scheduleOf(t, 'reconciliation')).toMatchObject({
+        Name: `StripeLicensing-${stageName}-reconciliation`,
+        GroupName: `StripeLicensing-${stageName}-jobs`,
+        ScheduleExpression: 'rate(1 hour)',
+        Target: { Arn: arnOf(fn().logicalId), RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 } },
+      });
+      expect(Object.keys(resourcesOfType(t, 'AWS::Scheduler::Schedule'))).toHaveLength(2);
+    });
+  });
+
+  describe.each([
+    ['grace-escalation', SERVICES.graceEscalation],
+    ['reconciliation', SERVICES.reconciliation],
+  ])('the %s schedule', (job, service) => {
+    const schedule = () => scheduleOf(t, job);
+
+    test('is enabled, fires on time and names the firing in the payload', () => {
+      expect(schedule()).toMatchObject({ State: 'ENABLED', FlexibleTimeWindow: { Mode: 'OFF' } });
+      expect(JSON.parse((schedule().Target as { Input: string }).Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+    });
+
+    test('its own scheduler role: assumable only by EventBridge Scheduler of this account, may only invoke this function', () => {
+      const roleId = (schedule().Target as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn['Fn::GetAtt'][0];
       const role = resourcesOfType(t, 'AWS::IAM::Role')[roleId].Properties ?? {};
       expect((role.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement).toEqual([{
         Action: 'sts:AssumeRole',
@@ -224,7 +290,7 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
       }]);
       const policies = Object.values(resourcesOfType(t, 'AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([refOf(roleId)]));
       expect(policies).toHaveLength(1);
-      const fnArn = arnOf(fn().logicalId);
+      const fnArn = arnOf(lambdaFunction(stage, service).logicalId);
       expect((policies[0].Properties?.PolicyDocument as { Statement: Statement[] }).Statement.map((st) => [actionsOf(st), st.Resource])).toEqual([
         [['lambda:InvokeFunction'], [fnArn, { 'Fn::Join': ['', [fnArn, ':*']] }]],
       ]);
@@ -360,10 +426,13 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
       });
     });
 
-    test('grace-escalation-lambda-errors watches the job\'s Errors', () => {
-      expect(alarm('grace-escalation-lambda-errors')).toMatchObject({
+    test.each([
+      ['grace-escalation-lambda-errors', SERVICES.graceEscalation],
+      ['reconciliation-lambda-errors', SERVICES.reconciliation],
+    ])('%s watches the %s job\'s Errors', (slug, service) => {
+      expect(alarm(slug)).toMatchObject({
         Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum',
-        Dimensions: [{ Name: 'FunctionName', Value: refOf(lambdaFunction(stage, SERVICES.graceEscalation).logicalId) }],
+        Dimensions: [{ Name: 'FunctionName', Value: refOf(lambdaFunction(stage, service).logicalId) }],
         ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1,
       });
     });
@@ -390,21 +459,34 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
       METRIC.licenseCreationFailed, METRIC.duplicateEvent, METRIC.orphanedPayment, METRIC.eventDeadLettered,
       METRIC.businessRuleViolation, METRIC.emailFailed, 'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Errors', 'Throttles',
       METRIC.graceStepsDue, METRIC.graceStepApplied, METRIC.graceEscalationFailed, METRIC.graceEscalationDeferred, 'TargetErrorCount', 'InvocationDroppedCount',
+      METRIC.paymentsReconciled, METRIC.orphanedPaymentRequeued,
     ]) {
       expect(body).toContain(`\\"${name}\\"`);
     }
+    // The reconciliation graph: the job's metrics and its function's errors, side by side.
+    const reconciliationGraph = /"title\\":\\"Reconciliation \(scheduled job\)\\".*?"yAxis\\":\{\}/.exec(body)?.[0] ?? '';
+    for (const name of [METRIC.paymentsReconciled, METRIC.orphanedPayment, METRIC.orphanedPaymentRequeued]) {
+      expect(reconciliationGraph).toContain(`\\"${name}\\",\\"service\\",\\"${SERVICES.reconciliation}\\"`);
+    }
+    expect(reconciliationGraph).toContain(JSON.stringify({ Ref: lambdaFunction(stage, SERVICES.reconciliation).logicalId }));
   });
 
   test('outputs: webhook URL ending in /webhooks/stripe', () => {
     const outputs = t.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(JSON.stringify(outputs.WebhookUrl.Value)).toMatch(/\/webhooks\/stripe"/);
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['WebhookUrl', 'IngestFunctionName', 'ProcessorFunctionName', 'DashboardName']));
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining([
+      'WebhookUrl', 'IngestFunctionName', 'ProcessorFunctionName', 'GraceEscalationFunctionName', 'ReconciliationFunctionName', 'DashboardName',
+    ]));
+    expect(outputs.ReconciliationFunctionName.Value).toEqual(refOf(lambdaFunction(stage, SERVICES.reconciliation).logicalId));
   });
 });
 
 describe('context overrides reach the service stack', () => {
   const custom = synthStage('test', {
-    context: { maxConcurrency: '2', apiRateLimit: '7', apiBurstLimit: '9', batchSize: '5', batchingWindowSeconds: '0', graceEscalationIntervalMinutes: '60' },
+    context: {
+      maxConcurrency: '2', apiRateLimit: '7', apiBurstLimit: '9', batchSize: '5', batchingWindowSeconds: '0', graceEscalationIntervalMinutes: '60',
+      reconciliationIntervalMinutes: '30', reconciliationLookbackHours: '24', stripeApiUrl: 'https://stripe.example.com', stripeTimeoutMs: '2500',
+    },
   });
 
   test('event source concurrency, batch size and window', () => {
@@ -414,9 +496,21 @@ describe('context overrides reach the service stack', () => {
   });
 
   test('grace-escalation interval: the schedule rate, and a firing older than one interval is superseded', () => {
-    expect(onlyResource(custom.serviceTemplate, 'AWS::Scheduler::Schedule').Properties).toMatchObject({
+    expect(scheduleOf(custom.serviceTemplate, 'grace-escalation')).toMatchObject({
       ScheduleExpression: 'rate(1 hour)',
       Target: { RetryPolicy: { MaximumEventAgeInSeconds: 3600 } },
+    });
+  });
+
+  test('reconciliation: the schedule rate, the lookback window in seconds, the Stripe API URL and timeout', () => {
+    expect(scheduleOf(custom.serviceTemplate, 'reconciliation')).toMatchObject({
+      ScheduleExpression: 'rate(30 minutes)',
+      Target: { RetryPolicy: { MaximumEventAgeInSeconds: 1800 } },
+    });
+    expect((lambdaFunction(custom, SERVICES.reconciliation).Properties.Environment as { Variables: object }).Variables).toMatchObject({
+      RECONCILIATION_LOOKBACK_SECONDS: '86400',
+      STRIPE_API_URL: 'https://stripe.example.com',
+      STRIPE_TIMEOUT_MS: '2500',
     });
   });
 

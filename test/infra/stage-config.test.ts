@@ -1,4 +1,5 @@
 /** Stage settings: defaults per stage, context overrides (as the CLI passes them: strings) and the errors a bad value gives. */
+import { STRIPE_EVENT_RETENTION_SECONDS } from '../../lambdas/reconciliation/reconciliation-config';
 import {
   resolveStageConfig,
   STRIPE_RETRY_WINDOW_SECONDS,
@@ -39,6 +40,11 @@ describe('stage defaults', () => {
       purchaseLeaseSeconds: 60,
       toApiUrl: 'https://api.trafficorchestrator.com/api/v1',
       toTimeoutMs: 5000,
+      graceEscalationIntervalMinutes: 15,
+      reconciliationIntervalMinutes: 60,
+      reconciliationLookbackHours: 96,
+      stripeApiUrl: 'https://api.stripe.com',
+      stripeTimeoutMs: 10_000,
       logRetentionDays: 14,
       plansFile: 'config/plans.json',
     });
@@ -59,6 +65,12 @@ describe('stage defaults', () => {
   test('the default idempotency window outlasts Stripe retries', () => {
     expect(resolve({}).idempotencyExpirySeconds).toBeGreaterThan(STRIPE_RETRY_WINDOW_SECONDS);
   });
+
+  test('the default reconciliation window outlasts Stripe retries and stays within the 30 days Stripe keeps events', () => {
+    const hours = resolve({}).reconciliationLookbackHours;
+    expect(hours * 3600).toBeGreaterThan(STRIPE_RETRY_WINDOW_SECONDS);
+    expect(hours * 3600).toBeLessThanOrEqual(STRIPE_EVENT_RETENTION_SECONDS);
+  });
 });
 
 describe('context overrides', () => {
@@ -68,6 +80,15 @@ describe('context overrides', () => {
     expect(config.maxConcurrency).toBe(20);
     expect(config.apiRateLimit).toBe(10);
     expect(config.alarmEmail).toBe('oncall@example.com');
+  });
+
+  test('reconciliation settings', () => {
+    expect(resolve({
+      reconciliationIntervalMinutes: '5', reconciliationLookbackHours: '720', stripeApiUrl: ' https://stripe.internal.example.com ', stripeTimeoutMs: '60000',
+    })).toMatchObject({
+      reconciliationIntervalMinutes: 5, reconciliationLookbackHours: 720, stripeApiUrl: 'https://stripe.internal.example.com', stripeTimeoutMs: 60_000,
+    });
+    expect(resolve({ reconciliationIntervalMinutes: 1440, reconciliationLookbackHours: 24 })).toMatchObject({ reconciliationIntervalMinutes: 1440, reconciliationLookbackHours: 24 });
   });
 
   test('the purchase lease follows the processor timeout (+30 s)', () => {
@@ -90,6 +111,15 @@ describe('bad values fail synth, naming the context key', () => {
     [{ graceEscalationIntervalMinutes: 0 }, /context "graceEscalationIntervalMinutes": must be an integer from 1 to 1440 \(minutes; at most a day\)/],
     [{ graceEscalationIntervalMinutes: 2000 }, /context "graceEscalationIntervalMinutes": must be an integer from 1 to 1440/],
     [{ batchSize: 50, batchingWindowSeconds: 0 }, /context "batchSize": a batch size above 10 needs "batchingWindowSeconds" > 0/],
+    [{ reconciliationIntervalMinutes: 4 }, /context "reconciliationIntervalMinutes": must be an integer from 5 to 1440 \(minutes; at most a day\), got 4/],
+    [{ reconciliationIntervalMinutes: '1441' }, /context "reconciliationIntervalMinutes": must be an integer from 5 to 1440/],
+    [{ reconciliationLookbackHours: 0 }, /context "reconciliationLookbackHours": must be an integer from 1 to 720 \(hours; Stripe keeps events 30 days\), got 0/],
+    [{ reconciliationLookbackHours: 721 }, /context "reconciliationLookbackHours": must be an integer from 1 to 720/],
+    [{ reconciliationLookbackHours: 1, reconciliationIntervalMinutes: 120 }, /context "reconciliationLookbackHours": must cover at least one "reconciliationIntervalMinutes" \(120 minutes\)/],
+    [{ stripeApiUrl: 'http://api.stripe.com' }, /context "stripeApiUrl": must be an https:\/\/ URL, got "http:\/\/api.stripe.com"/],
+    [{ stripeApiUrl: 42 }, /context "stripeApiUrl": must be a non-empty string/],
+    [{ stripeTimeoutMs: 99 }, /context "stripeTimeoutMs": must be an integer from 100 to 60000/],
+    [{ stripeTimeoutMs: 60_001 }, /context "stripeTimeoutMs": must be an integer from 100 to 60000/],
   ])('%j', (context, message) => {
     expect(() => resolve(context)).toThrow(message);
   });
@@ -112,5 +142,6 @@ describe('stage-scoped keys', () => {
 
   test('an error names the scoped key that was used', () => {
     expect(() => resolve({ stage: 'live', 'live:maxReceiveCount': 0 })).toThrow(/context "live:maxReceiveCount"/);
+    expect(() => resolve({ stage: 'live', 'live:stripeApiUrl': 'http://x' })).toThrow(/context "live:stripeApiUrl": must be an https:\/\/ URL/);
   });
 });

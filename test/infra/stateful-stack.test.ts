@@ -3,6 +3,8 @@ process.env.CDK_VALIDATION = 'false';
 
 import { Match } from 'aws-cdk-lib/assertions';
 import { parseSigningSecrets } from '../../lambdas/adapters/signing-secret-sources';
+import { checkStripeKeyMode } from '../../lambdas/reconciliation/runtime';
+import { STRIPE_API_KEY_PLACEHOLDER, TO_API_KEY_PLACEHOLDER } from '../../lib/constructs/service-secrets';
 import { IDEMPOTENCY_TTL_ATTRIBUTE, LEDGER_INDEXES, LEDGER_TTL_ATTRIBUTE } from '../../lambdas/adapters/ledger-schema';
 import { visibilityTimeoutFor, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/constructs/provisioning-queue';
 import { Duration } from 'aws-cdk-lib';
@@ -136,15 +138,29 @@ describe('what survives deleting a stack', () => {
 describe('secrets', () => {
   const secrets = Object.values(resourcesOfType(stages.test.statefulTemplate, 'AWS::SecretsManager::Secret')).map((s) => s.Properties ?? {});
 
-  test('two secrets, named per stage', () => {
+  const secretNamed = (suffix: string) => secrets.find((s) => String(s.Name).endsWith(suffix));
+
+  test('three secrets, named per stage', () => {
     expect(secrets.map((s) => s.Name).sort()).toEqual([
+      'StripeLicensing/test/stripe-api-key',
       'StripeLicensing/test/stripe-webhook-signing-secret',
       'StripeLicensing/test/traffic-orchestrator-api-key',
     ]);
+    expect(Object.keys(resourcesOfType(stages.live.statefulTemplate, 'AWS::SecretsManager::Secret'))).toHaveLength(3);
+  });
+
+  test('the API keys start as `unset:` placeholders (plain text), which the Lambdas refuse as credentials', () => {
+    expect(secretNamed('traffic-orchestrator-api-key')?.SecretString).toBe(TO_API_KEY_PLACEHOLDER);
+    const stripeKey = secretNamed('stripe-api-key');
+    expect(stripeKey?.SecretString).toBe(STRIPE_API_KEY_PLACEHOLDER);
+    expect(stripeKey?.Description).toMatch(/reconciliation/);
+    for (const placeholder of [TO_API_KEY_PLACEHOLDER, STRIPE_API_KEY_PLACEHOLDER]) expect(placeholder.startsWith('unset:')).toBe(true);
+    // Even past the `unset:` check it is no Stripe key of either mode.
+    for (const stage of ['test', 'live'] as const) expect(() => checkStripeKeyMode(STRIPE_API_KEY_PLACEHOLDER, stage)).toThrow(/not a secret/);
   });
 
   test('the signing-secret placeholder has the documented shape but is rejected until a real secret is put in', () => {
-    const placeholder = secrets.find((s) => String(s.Name).endsWith('stripe-webhook-signing-secret'))?.SecretString as string;
+    const placeholder = secretNamed('stripe-webhook-signing-secret')?.SecretString as string;
     expect(JSON.parse(placeholder)).toEqual({ signingSecrets: [] });
     expect(() => parseSigningSecrets(placeholder, 'placeholder')).toThrow(/no webhook signing secret configured/);
   });
@@ -181,15 +197,18 @@ describe('alarm topic', () => {
   });
 });
 
-test('outputs: queue URLs, table names, secret ARNs, alarm topic', () => {
-  const outputs = Object.keys(stages.live.statefulTemplate.toJSON().Outputs);
-  expect(outputs).toEqual(expect.arrayContaining([
+test('outputs: queue URLs, table names, secret ARNs (the Stripe API key\'s too), alarm topic', () => {
+  const outputs = stages.live.statefulTemplate.toJSON().Outputs as Record<string, { Value: unknown }>;
+  expect(Object.keys(outputs)).toEqual(expect.arrayContaining([
     'ProvisioningQueueUrl',
     'DeadLetterQueueUrl',
     'LedgerTableName',
     'IdempotencyTableName',
     'StripeSigningSecretArn',
     'TrafficOrchestratorApiKeySecretArn',
+    'StripeApiKeySecretArn',
     'AlarmTopicArn',
   ]));
+  const stripeKey = onlyResource(stages.live.statefulTemplate, 'AWS::SecretsManager::Secret', (p) => String(p.Name).endsWith('stripe-api-key'));
+  expect(outputs.StripeApiKeySecretArn.Value).toEqual(refOf(stripeKey.logicalId));
 });
