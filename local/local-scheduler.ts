@@ -22,12 +22,10 @@ export interface ScheduledJob {
 
 /** What a job may need from the local pipeline to build its handler. */
 export interface ScheduledJobContext {
-  /** Base URL of the Stripe API, or null when Stripe API features are disabled (no STRIPE_API_URL). */
-  stripeApiUrl: string | null;
   /** The grace-escalation Lambda's handler, built on the local pipeline's ledger, TO and outbox. */
   graceEscalation: GraceEscalationHandler;
   graceEscalationEveryMs: number;
-  /** The reconciliation Lambda's handler, or null when Stripe API features are disabled. */
+  /** The reconciliation Lambda's handler, or null when Stripe API features are disabled (no STRIPE_API_URL). */
   reconciliation: ReconciliationHandler | null;
   reconciliationEveryMs: number;
 }

@@ -215,7 +215,6 @@ export async function startLocalPipeline(options: LocalPipelineOptions, output: 
     });
     const scheduler = new LocalScheduler(
       localScheduledJobs({
-        stripeApiUrl: options.stripeApiUrl,
         graceEscalation: async (event, context) => {
           try {
             return await graceEscalation(event, context);
