@@ -131,3 +131,17 @@ export interface RefundEvent extends EventEnvelope {
 }
 
 export type BillingEvent = CheckoutEvent | SubscriptionEvent | InvoiceEvent | DisputeEvent | RefundEvent;
+
+/**
+ * A handled event type whose object concerns no licensed purchase, e.g. a setup-mode Checkout
+ * Session (it saves a payment method; nothing is bought). Recorded as a no-op, never a failure:
+ * it is valid Stripe input, just not ours to act on.
+ */
+export interface NoPurchaseEvent extends EventEnvelope {
+  kind: 'no_purchase';
+  /** Why, in words (the ledger's no-op record and the log line carry it). */
+  reason: string;
+}
+
+/** What the parser makes of a handled event: a billing event of a purchase, or a recorded no-op. */
+export type ParsedStripeEvent = BillingEvent | NoPurchaseEvent;

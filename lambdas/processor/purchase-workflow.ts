@@ -11,7 +11,7 @@
  * sends only the e-mails still in the outbox.
  */
 import { randomUUID } from 'node:crypto';
-import type { BillingEvent } from '../domain/billing-event';
+import type { BillingEvent, ParsedStripeEvent } from '../domain/billing-event';
 import { ProcessingError } from '../domain/errors';
 import {
   applyEvent,
@@ -75,15 +75,18 @@ export class PurchaseWorkflow {
   constructor(private readonly deps: WorkflowDependencies) {}
 
   /** Applies a parsed Stripe event. Throws ProcessingError (retryable or final) on failure. */
-  async applyStripeEvent(event: BillingEvent): Promise<WorkflowResult> {
+  async applyStripeEvent(event: ParsedStripeEvent): Promise<WorkflowResult> {
+    if (event.kind === 'no_purchase') return this.recordNoPurchase(event, event.reason);
     const purchaseId = await this.resolvePurchaseId(event);
-    if (!purchaseId) {
-      const reason = 'invoice without a subscription: not a licensed purchase';
-      await this.deps.ledger.recordNoop(event.eventId, event.eventType, reason, this.deps.clock.nowMs());
-      this.deps.logger.info('Event concerns no purchase; recorded as a no-op', { eventId: event.eventId, eventType: event.eventType, reason });
-      return { purchaseId: null, outcome: 'no_purchase', notes: [reason], actions: [], emailsSent: [] };
-    }
+    if (!purchaseId) return this.recordNoPurchase(event, 'invoice without a subscription: not a licensed purchase');
     return this.withPurchase(purchaseId, event.eventId, event.eventType, (state) => applyEvent(state, event, this.deps.plans), event.created);
+  }
+
+  /** An accepted event that concerns no licensed purchase: recorded, so nothing vanishes, and done. */
+  private async recordNoPurchase(event: ParsedStripeEvent, reason: string): Promise<WorkflowResult> {
+    await this.deps.ledger.recordNoop(event.eventId, event.eventType, reason, this.deps.clock.nowMs());
+    this.deps.logger.info('Event concerns no purchase; recorded as a no-op', { eventId: event.eventId, eventType: event.eventType, reason });
+    return { purchaseId: null, outcome: 'no_purchase', notes: [reason], actions: [], emailsSent: [] };
   }
 
   /** Moves a purchase along the dunning ladder if a step is due. */

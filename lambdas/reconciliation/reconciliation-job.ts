@@ -64,6 +64,8 @@ export interface ReconciliationSummary {
   licensed: number;
   /** Checkouts still waiting for a delayed payment (`payment_status: unpaid`): no license expected yet. */
   notPaid: number;
+  /** Checkouts that buy nothing (setup mode: a saved payment method): no license expected, ever. */
+  notPurchases: number;
   orphaned: Orphan[];
 }
 
@@ -72,7 +74,7 @@ export async function runReconciliation(deps: ReconciliationDeps, window: Reconc
   const to = Math.floor(clock.nowMs() / 1000) - window.settleSeconds;
   const from = to - window.lookbackSeconds;
   const summary: ReconciliationSummary = {
-    from: new Date(from * 1000).toISOString(), to: new Date(to * 1000).toISOString(), checked: 0, licensed: 0, notPaid: 0, orphaned: [],
+    from: new Date(from * 1000).toISOString(), to: new Date(to * 1000).toISOString(), checked: 0, licensed: 0, notPaid: 0, notPurchases: 0, orphaned: [],
   };
 
   for await (const event of history.list(PAYMENT_EVENT_TYPES, from, to)) {
@@ -80,6 +82,10 @@ export async function runReconciliation(deps: ReconciliationDeps, window: Reconc
     let checkout: CheckoutEvent;
     try {
       const parsed = parseStripeEvent(event.body);
+      if (parsed.kind === 'no_purchase') {
+        summary.notPurchases += 1;
+        continue;
+      }
       if (parsed.kind !== 'checkout') throw new Error(`expected a checkout event, got ${parsed.kind}`);
       checkout = parsed;
     } catch (error) {
@@ -113,7 +119,7 @@ export async function runReconciliation(deps: ReconciliationDeps, window: Reconc
     logger.warn('Orphaned payment: paid at Stripe, no license here', { ...orphan });
   }
   logger.info('Reconciliation run finished', {
-    from: summary.from, to: summary.to, checked: summary.checked, licensed: summary.licensed, notPaid: summary.notPaid, orphaned: summary.orphaned.length,
+    from: summary.from, to: summary.to, checked: summary.checked, licensed: summary.licensed, notPaid: summary.notPaid, notPurchases: summary.notPurchases, orphaned: summary.orphaned.length,
   });
   return summary;
 }

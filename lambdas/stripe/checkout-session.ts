@@ -8,6 +8,7 @@ import type {
   CheckoutLicenseMetadata,
   CustomerContact,
   EventEnvelope,
+  NoPurchaseEvent,
 } from '../domain/billing-event';
 import type { PayloadNode } from './payload-reader';
 import { quoted } from './quoted';
@@ -18,11 +19,15 @@ export function readCheckoutEvent(
   envelope: EventEnvelope,
   session: PayloadNode,
   phase: CheckoutEvent['phase'],
-): CheckoutEvent {
+): CheckoutEvent | NoPurchaseEvent {
   const sessionId = session.string('id');
   const mode = session.string('mode');
+  if (mode === 'setup') {
+    // A setup session only saves a payment method (e.g. a card update): nothing is bought, so no
+    // license follows from it, and it is not an error either.
+    return { ...envelope, kind: 'no_purchase', reason: `setup-mode Checkout Session ${sessionId}: saves a payment method, nothing was bought` };
+  }
   if (mode !== 'subscription' && mode !== 'payment') {
-    // `setup` sessions only save a card; nothing is bought, so no license can follow from them.
     session.fail('mode', `is ${quoted(mode)}; only subscription and payment checkouts carry a license`);
   }
   const paymentStatus = session.string('payment_status');

@@ -1,5 +1,5 @@
 /**
- * Raw Stripe webhook JSON → normalized BillingEvent, for any API version from 2024-06-20 to
+ * Raw Stripe webhook JSON → normalized BillingEvent (or a NoPurchaseEvent to record as a no-op), for any API version from 2024-06-20 to
  * 2026-07-29.dahlia (DESIGN §5). Pure: no Stripe SDK, no AWS. Signature verification happens in
  * ingest before anything reaches this module.
  *
@@ -10,9 +10,9 @@
  */
 import {
   isHandledEventType,
-  type BillingEvent,
   type EventEnvelope,
   type HandledEventType,
+  type ParsedStripeEvent,
 } from '../domain/billing-event';
 import { ProcessingError } from '../domain/errors';
 import { readDisputeEvent, readRefundEvent } from './charge';
@@ -29,7 +29,7 @@ export function parseEventEnvelope(rawJson: string): StripeEventEnvelope {
   return readEvent(rawJson).envelope;
 }
 
-export function parseStripeEvent(rawJson: string): BillingEvent {
+export function parseStripeEvent(rawJson: string): ParsedStripeEvent {
   const { envelope, data, object } = readEvent(rawJson);
   const { eventType } = envelope;
   if (!isHandledEventType(eventType)) {
@@ -54,7 +54,7 @@ export function parseStripeEvent(rawJson: string): BillingEvent {
   }
 }
 
-type Reader = (envelope: EventEnvelope, object: PayloadNode, data: PayloadNode) => BillingEvent;
+type Reader = (envelope: EventEnvelope, object: PayloadNode, data: PayloadNode) => ParsedStripeEvent;
 
 /** One entry per handled type; the Record type makes a newly handled type a compile error here until mapped. */
 const READERS: Record<HandledEventType, Reader> = {

@@ -196,6 +196,19 @@ describe('processor: failure classes', () => {
     expect(letter.MessageAttributes?.failureReason?.StringValue).toBe('unparseable_event');
   });
 
+  test('a setup-mode checkout (a saved card, nothing bought) is recorded as a no-op: no license, no failure, no DLQ', async () => {
+    h = await startProcessorHarness();
+    const event = checkoutCompleted(VERSION, { mode: 'subscription', customerId: 'cus_setup', email: 'setup@example.com', created: NOW });
+    event.data.object = { ...event.data.object, mode: 'setup', subscription: null, setup_intent: 'seti_1' };
+    await h.send(event);
+    await h.drain();
+    expect(await h.deadLetters()).toEqual([]);
+    expect(h.to.licenses()).toEqual([]);
+    expect(await h.ledger.getFailure(event.id)).toBeNull();
+    expect(h.metrics.total(METRIC.eventProcessed)).toBe(1);
+    expect(h.metrics.total(METRIC.eventFailed)).toBe(0);
+  });
+
   test('missing license metadata on a one-time purchase fails with a named reason and a metric', async () => {
     h = await startProcessorHarness();
     const checkout = checkoutCompleted(VERSION, { mode: 'payment', customerId: null, email: 'c@example.com', metadata: {}, created: NOW });

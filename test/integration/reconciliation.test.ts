@@ -43,18 +43,22 @@ test('a paid checkout whose webhook never arrived goes back on the queue and bec
   const received = subscriptionCheckout(2 * HOUR);
   const lost = subscriptionCheckout(3 * HOUR, { email: 'lost@example.com' });
   const awaitingPayment = subscriptionCheckout(HOUR, { paymentStatus: 'unpaid' });
-  await delivered(received.event);
+  // A setup-mode session (a saved card) buys nothing: the processor records it as a no-op.
+  const cardSaved = { ...subscriptionCheckout(HOUR).event };
+  cardSaved.data = { object: { ...(cardSaved.data.object as object), mode: 'setup', subscription: null, setup_intent: 'seti_1' } };
+  await delivered(received.event, cardSaved);
+  expect(await h.deadLetters()).toEqual([]);
   // Stripe's record holds every event, the lost one included, and other types the job does not read.
   const renewal = invoiceEvent(VERSION, {
     type: 'invoice.paid', subscriptionId: received.subscriptionId, customerId: 'cus_x', billingReason: 'subscription_cycle',
     priceId: 'price_pro_monthly', periodStart: nowSeconds(), periodEnd: nowSeconds() + 30 * 86_400, created: nowSeconds() - HOUR,
   });
-  h.stripe.addEvents(received.event, lost.event, awaitingPayment.event, renewal);
+  h.stripe.addEvents(received.event, lost.event, awaitingPayment.event, cardSaved, renewal);
 
   const first = await h.runReconciliation();
-  expect(first).toMatchObject({ checked: 3, licensed: 1, notPaid: 1 });
+  expect(first).toMatchObject({ checked: 4, licensed: 1, notPaid: 1, notPurchases: 1 });
   expect(first.orphaned).toEqual([{ eventId: lost.event.id, eventType: 'checkout.session.completed', purchaseId: lost.subscriptionId, action: 'requeued', reason: null }]);
-  expect(h.reconciliationMetrics.total(METRIC.paymentsReconciled)).toBe(3);
+  expect(h.reconciliationMetrics.total(METRIC.paymentsReconciled)).toBe(4);
   expect(h.reconciliationMetrics.total(METRIC.orphanedPayment)).toBe(1);
   expect(h.reconciliationMetrics.total(METRIC.orphanedPaymentRequeued)).toBe(1);
 
@@ -75,7 +79,7 @@ test('a paid checkout whose webhook never arrived goes back on the queue and bec
 
   // Healed: the next run (and a second requeue, were it to happen) changes nothing.
   const second = await h.runReconciliation();
-  expect(second).toMatchObject({ checked: 3, licensed: 2, notPaid: 1, orphaned: [] });
+  expect(second).toMatchObject({ checked: 4, licensed: 2, notPaid: 1, notPurchases: 1, orphaned: [] });
   await h.send(lost.event);
   await h.drain();
   expect(licensesOf(lost.subscriptionId)).toHaveLength(1);

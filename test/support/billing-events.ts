@@ -20,6 +20,7 @@ import type {
 import { ProcessingError, type FailureReason } from '../../lambdas/domain/errors';
 import { applyEvent, planLicenseActions, type LicenseAction } from '../../lambdas/domain/lifecycle';
 import { parsePlansConfig, type PlansConfig } from '../../lambdas/domain/plans';
+import { parseStripeEvent } from '../../lambdas/stripe/parse-event';
 import type { EmailTemplateName, PurchaseState } from '../../lambdas/domain/purchase';
 
 // ---------------------------------------------------------------------------------------------
@@ -283,4 +284,14 @@ export function failureOf(call: () => unknown): { reason: FailureReason; retryab
     throw error;
   }
   throw new Error('expected a ProcessingError, but the call succeeded');
+}
+
+/**
+ * Parses raw Stripe JSON that must concern a purchase (the lifecycle's input). A no-op event (e.g. a
+ * setup-mode checkout) fails the test that expected a purchase.
+ */
+export function parsePurchaseEvent(rawJson: string): BillingEvent {
+  const parsed = parseStripeEvent(rawJson);
+  if (parsed.kind === 'no_purchase') throw new Error(`expected an event of a purchase, got a no-op: ${parsed.reason}`);
+  return parsed;
 }

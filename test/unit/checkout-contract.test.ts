@@ -5,8 +5,8 @@
 import { checkoutSessionParams, licenseMetadata } from '../../client/checkout';
 import { applyEvent, desiredLicense } from '../../lambdas/domain/lifecycle';
 import { parsePlansConfig } from '../../lambdas/domain/plans';
-import { parseStripeEvent } from '../../lambdas/stripe/parse-event';
 import plansJson from '../../config/plans.json';
+import { parsePurchaseEvent } from '../support/billing-events';
 import { checkoutCompleted } from '../support/stripe-events';
 
 const plans = parsePlansConfig(plansJson);
@@ -17,7 +17,7 @@ describe('checkout helper ↔ processor contract', () => {
     expect(params.mode).toBe('subscription');
     expect(params.subscription_data?.metadata).toEqual(params.metadata);
     // What Stripe sends back on checkout.session.completed, with the helper's metadata on it.
-    const event = parseStripeEvent(JSON.stringify(checkoutCompleted('2026-07-29.dahlia', {
+    const event = parsePurchaseEvent(JSON.stringify(checkoutCompleted('2026-07-29.dahlia', {
       mode: 'subscription', customerId: 'cus_1', email: 'a@example.com', metadata: params.metadata as Record<string, string>, created: 1_800_000_000,
     })));
     const { state } = applyEvent(null, event, plans);

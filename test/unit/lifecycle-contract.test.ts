@@ -7,8 +7,7 @@
 import type { LicenseAction } from '../../lambdas/domain/lifecycle';
 import { applyEvent, desiredLicense } from '../../lambdas/domain/lifecycle';
 import type { PurchaseState } from '../../lambdas/domain/purchase';
-import { parseStripeEvent } from '../../lambdas/stripe/parse-event';
-import { loadShippedPlans, settle } from '../support/billing-events';
+import { loadShippedPlans, parsePurchaseEvent, settle } from '../support/billing-events';
 import {
   chargeRefunded, checkoutCompleted, disputeEvent, invoiceEvent, subscriptionEvent,
   STRIPE_API_VERSIONS, type StripeApiVersion, type StripeEventJson,
@@ -44,7 +43,7 @@ interface Step { eventId: string; outcome: string; actions: LicenseAction['type'
 function replay(version: StripeApiVersion): Step[] {
   let state: PurchaseState | null = null;
   return life(version).map((raw) => {
-    const decision = applyEvent(state, parseStripeEvent(JSON.stringify(raw)), plans);
+    const decision = applyEvent(state, parsePurchaseEvent(JSON.stringify(raw)), plans);
     const settled = settle(decision.state, plans);
     state = settled.state;
     const desired = desiredLicense(state, plans);

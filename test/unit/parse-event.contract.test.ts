@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Stripe from 'stripe';
-import { HANDLED_EVENT_TYPES, type BillingEvent, type HandledEventType } from '../../lambdas/domain/billing-event';
+import { HANDLED_EVENT_TYPES, type ParsedStripeEvent, type HandledEventType } from '../../lambdas/domain/billing-event';
 import { ProcessingError } from '../../lambdas/domain/errors';
 import { parseEventEnvelope, parseStripeEvent } from '../../lambdas/stripe/parse-event';
 import {
@@ -70,7 +70,7 @@ const ALL_FIXTURES: StripeFixtureName[] = [
   'subscription_item',
 ];
 
-type Outcome = { ok: true; event: BillingEvent } | { ok: false; error: ProcessingError };
+type Outcome = { ok: true; event: ParsedStripeEvent } | { ok: false; error: ProcessingError };
 
 function outcomeOf(raw: string): Outcome {
   try {
@@ -81,7 +81,7 @@ function outcomeOf(raw: string): Outcome {
   }
 }
 
-function parseFixtureAs(version: StripeApiVersion, type: HandledEventType, object: StripeObject): BillingEvent {
+function parseFixtureAs(version: StripeApiVersion, type: HandledEventType, object: StripeObject): ParsedStripeEvent {
   const outcome = outcomeOf(toPayload(wrapInEvent(version, type, object, { created: T0, eventId: 'evt_contract' })));
   if (!outcome.ok) throw new Error(`expected ${type} over the ${version} fixture to parse: ${outcome.error.message}`);
   expect(billingEventProblems(outcome.event)).toEqual([]);

@@ -5,7 +5,7 @@
  */
 import {
   HANDLED_EVENT_TYPES,
-  type BillingEvent,
+  type ParsedStripeEvent,
   type CheckoutEvent,
   type DisputeEvent,
   type InvoiceEvent,
@@ -35,10 +35,10 @@ const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const ACACIA: StripeApiVersion = '2025-02-24.acacia';
 const DAHLIA: StripeApiVersion = '2026-07-29.dahlia';
 
-type Kind = BillingEvent['kind'];
-type EventOfKind<K extends Kind> = Extract<BillingEvent, { kind: K }>;
+type Kind = ParsedStripeEvent['kind'];
+type EventOfKind<K extends Kind> = Extract<ParsedStripeEvent, { kind: K }>;
 
-function parse(event: StripeEventJson | StripeObject): BillingEvent {
+function parse(event: StripeEventJson | StripeObject): ParsedStripeEvent {
   return parseStripeEvent(toPayload(event));
 }
 
@@ -321,12 +321,21 @@ describe.each(STRIPE_API_VERSIONS)('parseStripeEvent with %s payloads', (version
       expect(parseAs(event, 'checkout').metadata).toEqual({});
     });
 
-    it('refuses setup-mode sessions: nothing was bought', () => {
+    it('reads a setup-mode session as no purchase (it saves a payment method; nothing was bought), not as a failure', () => {
       const event = checkoutSubscription(version);
       event.data.object.mode = 'setup';
       event.data.object.subscription = null;
       event.data.object.setup_intent = 'seti_1';
-      expectFailure(event, 'unsupported_payload_shape', /data\.object\.mode is "setup"/);
+      expect(parseAs(event, 'no_purchase')).toEqual({
+        kind: 'no_purchase', eventId: event.id, eventType: 'checkout.session.completed', created: event.created, livemode: false, apiVersion: version,
+        reason: `setup-mode Checkout Session ${event.data.object.id}: saves a payment method, nothing was bought`,
+      });
+    });
+
+    it('refuses a session of a mode Stripe may add later', () => {
+      const event = checkoutSubscription(version);
+      event.data.object.mode = 'installments';
+      expectFailure(event, 'unsupported_payload_shape', /data\.object\.mode is "installments"/);
     });
 
     it('refuses a subscription checkout without a subscription id', () => {
@@ -816,9 +825,9 @@ function setLine(
   }
 }
 
-type Outcome = { ok: true; event: BillingEvent } | { ok: false; reason: FailureReason };
+type Outcome = { ok: true; event: ParsedStripeEvent } | { ok: false; reason: FailureReason };
 
-function outcomeOf(run: () => BillingEvent): Outcome {
+function outcomeOf(run: () => ParsedStripeEvent): Outcome {
   try {
     return { ok: true, event: run() };
   } catch (error) {
