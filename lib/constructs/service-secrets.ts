@@ -30,41 +30,40 @@ export class ServiceSecrets extends Construct {
   constructor(scope: Construct, id: string, props: ServiceSecretsProps) {
     super(scope, id);
     const namePath = props.namePrefix.replace(/-/g, '/');
+    /** One credential issued outside AWS: a placeholder value, and why Secrets Manager cannot rotate it. */
+    const externalCredential = (constructId: string, spec: { name: string; description: string; placeholder: string; whyManualRotation: string }) => {
+      const secret = new secretsmanager.Secret(this, constructId, {
+        secretName: `${namePath}/${spec.name}`,
+        description: spec.description,
+        secretStringValue: SecretValue.unsafePlainText(spec.placeholder),
+        removalPolicy: props.removalPolicy,
+      });
+      Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: spec.whyManualRotation });
+      return secret;
+    };
 
-    this.stripeSigningSecret = new secretsmanager.Secret(this, 'StripeSigningSecret', {
-      secretName: `${namePath}/stripe-webhook-signing-secret`,
+    this.stripeSigningSecret = externalCredential('StripeSigningSecret', {
+      name: 'stripe-webhook-signing-secret',
       description: 'Stripe webhook endpoint signing secret(s): {"signingSecrets":["whsec_..."]}',
-      secretStringValue: SecretValue.unsafePlainText(SIGNING_SECRET_PLACEHOLDER),
-      removalPolicy: props.removalPolicy,
-    });
-    Validations.of(this.stripeSigningSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'The webhook signing secret is issued by Stripe and can only be rolled in the Stripe dashboard or API (optionally keeping the old one valid for a while); '
+      placeholder: SIGNING_SECRET_PLACEHOLDER,
+      whyManualRotation: 'The webhook signing secret is issued by Stripe and can only be rolled in the Stripe dashboard or API (optionally keeping the old one valid for a while); '
         + 'a rotation Lambda cannot create one. Rolling is a documented manual procedure: put both secrets in signingSecrets, then drop the old one (docs/deploy.md).',
     });
 
-    this.toApiKey = new secretsmanager.Secret(this, 'TrafficOrchestratorApiKey', {
-      secretName: `${namePath}/traffic-orchestrator-api-key`,
+    this.toApiKey = externalCredential('TrafficOrchestratorApiKey', {
+      name: 'traffic-orchestrator-api-key',
       description: 'Traffic Orchestrator API key (plain text) used by the license processor',
-      secretStringValue: SecretValue.unsafePlainText(TO_API_KEY_PLACEHOLDER),
-      removalPolicy: props.removalPolicy,
-    });
-    Validations.of(this.toApiKey).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'The Traffic Orchestrator API key is issued by TO, not by AWS. Secrets Manager rotation would need a custom rotation Lambda driving '
+      placeholder: TO_API_KEY_PLACEHOLDER,
+      whyManualRotation: 'The Traffic Orchestrator API key is issued by TO, not by AWS. Secrets Manager rotation would need a custom rotation Lambda driving '
         + "TO's createApiKey/deleteApiKey; this project does not ship one yet, so the key is rotated by hand: create a new key at TO, "
         + 'put-secret-value, wait for the processor cache (5 min) to expire, revoke the old key (docs/deploy.md).',
     });
 
-    this.stripeApiKey = new secretsmanager.Secret(this, 'StripeApiKey', {
-      secretName: `${namePath}/stripe-api-key`,
+    this.stripeApiKey = externalCredential('StripeApiKey', {
+      name: 'stripe-api-key',
       description: 'Stripe API key (plain text; a restricted key with Events: Read) used by the reconciliation job',
-      secretStringValue: SecretValue.unsafePlainText(STRIPE_API_KEY_PLACEHOLDER),
-      removalPolicy: props.removalPolicy,
-    });
-    Validations.of(this.stripeApiKey).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'The Stripe API key is issued by Stripe, not by AWS; a rotation Lambda cannot create a restricted key. It is rotated by hand: '
+      placeholder: STRIPE_API_KEY_PLACEHOLDER,
+      whyManualRotation: 'The Stripe API key is issued by Stripe, not by AWS; a rotation Lambda cannot create a restricted key. It is rotated by hand: '
         + 'create a new restricted key in the Stripe dashboard, put-secret-value, wait for the reconciliation Lambda cache (5 min) to expire, '
         + 'delete the old key in Stripe (docs/deploy.md).',
     });
