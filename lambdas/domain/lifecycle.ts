@@ -19,6 +19,7 @@ import {
   anyDisputeSuspends,
   disputeSuspends,
   newPurchase,
+  type DisputeFact,
   type EmailIntent,
   type FactName,
   type GraceStage,
@@ -98,15 +99,15 @@ class Change {
   }
 
   /** The ordering rule for one dispute: its own last `created`, so disputes on different charges never shadow each other. */
-  setDispute(disputeId: string, status: string, note: string, recordOnly: boolean): void {
+  setDispute(disputeId: string, dispute: Pick<DisputeFact, 'status' | 'closed'>, note: string, recordOnly: boolean): void {
     const known = this.state.facts.disputes[disputeId];
     if (known && known.at > this.created) {
       this.refused += 1;
       this.notes.push(`dispute ${disputeId}: ignored, a newer event (created ${known.at}) already set it`);
       return;
     }
-    this.state.facts.disputes = { ...this.state.facts.disputes, [disputeId]: { status, at: this.created } };
-    if (known?.status !== status) {
+    this.state.facts.disputes = { ...this.state.facts.disputes, [disputeId]: { ...dispute, at: this.created } };
+    if (known?.status !== dispute.status || (known?.closed ?? false) !== (dispute.closed ?? false)) {
       if (!recordOnly) this.applied += 1;
       this.notes.push(note);
     }
@@ -337,13 +338,15 @@ function applyDispute(change: Change, event: DisputeEvent): void {
     revoke(change, 'dispute_lost', event.eventId);
     return;
   }
-  const suspends = disputeSuspends({ status: event.status, at: event.created });
+  const dispute = { status: event.status, closed: event.phase === 'closed' };
+  const suspends = disputeSuspends(dispute);
   const note = event.phase === 'created'
     ? (suspends ? `dispute ${event.disputeId} opened: license suspended` : `inquiry ${event.disputeId} (${event.status}): recorded, license untouched`)
     : `dispute ${event.disputeId} closed (${event.status})`;
   // An inquiry that opens (or closes) while no real dispute is involved changes nothing for the license.
-  const recordOnly = !suspends && !disputeSuspends(change.state.facts.disputes[event.disputeId] ?? { status: 'warning_closed', at: 0 });
-  change.setDispute(event.disputeId, event.status, note, recordOnly);
+  const known = change.state.facts.disputes[event.disputeId];
+  const recordOnly = !suspends && !(known && disputeSuspends(known));
+  change.setDispute(event.disputeId, dispute, note, recordOnly);
 }
 
 function applyRefund(change: Change, event: RefundEvent): void {

@@ -30,6 +30,12 @@ export interface DisputeFact {
   status: string;
   /** Stripe `created` of the event that set this status (disputes are ordered one by one). */
   at: number;
+  /**
+   * Set by charge.dispute.closed, whatever its status: Stripe closes disputes with statuses beyond
+   * won/lost (`prevented`, `charge_refunded`, …), and none of them may keep a license suspended.
+   * Absent on records written before it existed; their status alone tells.
+   */
+  closed?: boolean;
 }
 
 export type RevokeReason = 'canceled' | 'dispute_lost' | 'refunded';
@@ -157,8 +163,8 @@ export function newPurchase(purchaseId: string, kind: PurchaseKind, created: num
 }
 
 /** A dispute suspends unless it is an inquiry (warning_*) or closed. */
-export function disputeSuspends(dispute: DisputeFact): boolean {
-  return !dispute.status.startsWith('warning_') && dispute.status !== 'won' && dispute.status !== 'lost';
+export function disputeSuspends(dispute: Pick<DisputeFact, 'status' | 'closed'>): boolean {
+  return dispute.closed !== true && !dispute.status.startsWith('warning_') && dispute.status !== 'won' && dispute.status !== 'lost';
 }
 
 /** The license stays suspended while any real dispute on the purchase is open. */

@@ -65,14 +65,22 @@ const processorMetric = (name: string, label?: string) => serviceMetric(SERVICES
 const graceMetric = (name: string, label?: string) => serviceMetric(SERVICES.graceEscalation, name, 'Sum', label);
 const reconciliationMetric = (name: string, label?: string) => serviceMetric(RECONCILIATION_SERVICE, name, 'Sum', label);
 
+/** The expression ids of workflowMetricSum's two parts. */
+function workflowMetricSumIds(metricName: string): { processor: string; grace: string } {
+  return { processor: `processor${metricName}`, grace: `grace${metricName}` };
+}
+
 /**
  * A license or e-mail metric summed over the two Lambdas that drive the purchase workflow: the
  * processor (Stripe events) and the grace-escalation job (ladder steps) emit it under their own service.
  */
 export function workflowMetricSum(metricName: string, label: string): cloudwatch.MathExpression {
+  // Ids named after the metric: one graph may hold several of these sums, and CloudWatch needs each
+  // id to stand for one metric there.
+  const ids = workflowMetricSumIds(metricName);
   return new cloudwatch.MathExpression({
-    expression: 'FILL(processor, 0) + FILL(grace, 0)',
-    usingMetrics: { processor: processorMetric(metricName), grace: graceMetric(metricName) },
+    expression: `FILL(${ids.processor}, 0) + FILL(${ids.grace}, 0)`,
+    usingMetrics: { [ids.processor]: processorMetric(metricName), [ids.grace]: graceMetric(metricName) },
     period: PERIOD,
     label,
   });
@@ -210,11 +218,12 @@ export class OperationsAlarms extends Construct {
         processorMetric(METRIC.eventDeadLettered, 'dead-lettered'),
         processorMetric(METRIC.businessRuleViolation, 'business rule violations'),
       ], [duplicateEventRate()]),
+      // Summed over the processor and the grace-escalation job, as the alarms on the same metrics are.
       graph('Licenses and e-mail', [
-        processorMetric(METRIC.licenseCreated, 'licenses created'),
-        processorMetric(METRIC.licenseCreationFailed, 'license creation failed'),
-        processorMetric(METRIC.emailSent, 'e-mails sent'),
-        processorMetric(METRIC.emailFailed, 'e-mails failed'),
+        workflowMetricSum(METRIC.licenseCreated, 'licenses created'),
+        workflowMetricSum(METRIC.licenseCreationFailed, 'license creation failed'),
+        workflowMetricSum(METRIC.emailSent, 'e-mails sent'),
+        workflowMetricSum(METRIC.emailFailed, 'e-mails failed'),
       ]),
       graph('Provisioning latency (ms)', [
         serviceMetric(SERVICES.processor, METRIC.provisioningLatency, 'p50', 'p50'),

@@ -396,9 +396,9 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
       const a = alarm(slug);
       expect(a).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1 });
       const queries = a.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: unknown; Stat: string } }>;
-      expect(queries.find((q) => q.Expression)?.Expression).toBe('FILL(processor, 0) + FILL(grace, 0)');
-      expect(queries.find((q) => q.Id === 'processor')?.MetricStat).toMatchObject({ Metric: customMetric(SERVICES.processor, metricName), Stat: 'Sum' });
-      expect(queries.find((q) => q.Id === 'grace')?.MetricStat).toMatchObject({ Metric: customMetric(SERVICES.graceEscalation, metricName), Stat: 'Sum' });
+      expect(queries.find((q) => q.Expression)?.Expression).toBe(`FILL(processor${metricName}, 0) + FILL(grace${metricName}, 0)`);
+      expect(queries.find((q) => q.Id === `processor${metricName}`)?.MetricStat).toMatchObject({ Metric: customMetric(SERVICES.processor, metricName), Stat: 'Sum' });
+      expect(queries.find((q) => q.Id === `grace${metricName}`)?.MetricStat).toMatchObject({ Metric: customMetric(SERVICES.graceEscalation, metricName), Stat: 'Sum' });
     });
 
     test('scheduler-target-errors: target errors plus dropped firings of the jobs\' schedule group', () => {
@@ -469,6 +469,11 @@ describe.each(['test', 'live'] as const)('%s stage', (stageName) => {
       expect(reconciliationGraph).toContain(`\\"${name}\\",\\"service\\",\\"${SERVICES.reconciliation}\\"`);
     }
     expect(reconciliationGraph).toContain(JSON.stringify({ Ref: lambdaFunction(stage, SERVICES.reconciliation).logicalId }));
+    // License and e-mail counts include the grace-escalation job's, as their alarms do.
+    const licensesGraph = /"title\\":\\"Licenses and e-mail\\".*?"yAxis\\":\{\}/.exec(body)?.[0] ?? '';
+    for (const name of [METRIC.licenseCreated, METRIC.licenseCreationFailed, METRIC.emailSent, METRIC.emailFailed]) {
+      for (const service of [SERVICES.processor, SERVICES.graceEscalation]) expect(licensesGraph).toContain(`\\"${name}\\",\\"service\\",\\"${service}\\"`);
+    }
   });
 
   test('outputs: webhook URL ending in /webhooks/stripe', () => {

@@ -27,3 +27,17 @@ test('a failed cold start (e.g. Secrets Manager unreachable) is built again on t
   expect(await handler('b', context)).toBe('handled b');
   expect(attempts).toEqual(['build', 'build']);
 });
+
+test('a run that fails after a good build keeps the built runtime (no rebuild of clients and secret checks)', async () => {
+  let builds = 0;
+  const handler = builtOnFirstCall(async () => {
+    builds += 1;
+    return async (event: string) => {
+      if (event === 'bad') throw new Error('Stripe API unreachable');
+      return `handled ${event}`;
+    };
+  });
+  await expect(handler('bad', context)).rejects.toThrow('Stripe API unreachable');
+  expect(await handler('good', context)).toBe('handled good');
+  expect(builds).toBe(1);
+});

@@ -487,6 +487,21 @@ describe('charge.dispute.closed: won / warning_closed → reactivate if the disp
     expect(queuedEmails(decision.state)).toEqual(['reactivated']);
   });
 
+  it.each(['prevented', 'charge_refunded'])('closed with status %s (neither won nor lost): reactivates, like won', (status) => {
+    const decision = applyEvent(disputed(), dispute('closed', { status, created: T0 + 40 * DAY }), plans);
+
+    expect(decision.outcome).toBe('applied');
+    expect(desiredLicense(decision.state, plans)).toMatchObject({ status: 'active', suspendReason: null });
+    expect(planLicenseActions(decision.state, plans)).toEqual([{ type: 'reactivate' }]);
+    expect(queuedEmails(decision.state)).toEqual(['reactivated']);
+  });
+
+  it('a dispute record written before disputes carried `closed` (status won) still does not suspend', () => {
+    const won = applyEvent(disputed(), dispute('closed', { status: 'won', created: T0 + 40 * DAY }), plans).state;
+    const legacy = { ...won, facts: { ...won.facts, disputes: Object.fromEntries(Object.entries(won.facts.disputes).map(([id, { status, at }]) => [id, { status, at }])) } };
+    expect(desiredLicense(legacy, plans)).toMatchObject({ status: 'active', suspendReason: null });
+  });
+
   it('warning_closed after an inquiry: nothing was suspended, nothing to do', () => {
     const inquired = applyAll(plans, [dispute('created', { status: 'warning_needs_response' })], boughtOnce());
     const decision = applyEvent(inquired, dispute('closed', { status: 'warning_closed', created: T0 + 20 * DAY }), plans);
