@@ -23,6 +23,7 @@ export const HANDLED_EVENT_TYPES = [
   'charge.dispute.created',
   'charge.dispute.closed',
   'charge.refunded',
+  'invoice_payment.paid',
 ] as const;
 
 export type HandledEventType = (typeof HANDLED_EVENT_TYPES)[number];
@@ -130,7 +131,20 @@ export interface RefundEvent extends EventEnvelope {
   amount: number;
 }
 
-export type BillingEvent = CheckoutEvent | SubscriptionEvent | InvoiceEvent | DisputeEvent | RefundEvent;
+/**
+ * invoice_payment.paid (API versions from 2025-03-31.basil on): which payment intent or charge paid
+ * an invoice. Since basil neither the invoice nor the charge names the other in a webhook, and a
+ * subscription Checkout carries no payment intent, so this is how a later dispute or refund of a
+ * subscription payment finds its purchase.
+ */
+export interface InvoicePaymentEvent extends EventEnvelope {
+  kind: 'invoice_payment';
+  invoiceId: string;
+  paymentIntentId: string | null;
+  chargeId: string | null;
+}
+
+export type BillingEvent = CheckoutEvent | SubscriptionEvent | InvoiceEvent | DisputeEvent | RefundEvent | InvoicePaymentEvent;
 
 /**
  * A handled event type whose object concerns no licensed purchase, e.g. a setup-mode Checkout

@@ -10,7 +10,7 @@
  * one that last set a fact does not overwrite it. Final events (subscription deleted, dispute
  * lost, full refund) revoke regardless of order, and nothing after them changes the license.
  */
-import type { BillingEvent, CheckoutEvent, DisputeEvent, InvoiceEvent, RefundEvent, SubscriptionEvent } from './billing-event';
+import type { BillingEvent, CheckoutEvent, DisputeEvent, InvoiceEvent, InvoicePaymentEvent, RefundEvent, SubscriptionEvent } from './billing-event';
 import { ProcessingError } from './errors';
 import { tierForPrice, type PlansConfig } from './plans';
 import {
@@ -151,6 +151,7 @@ export function applyEvent(current: PurchaseState | null, event: BillingEvent, p
       case 'invoice': applyInvoice(change, event); break;
       case 'dispute': applyDispute(change, event); break;
       case 'refund': applyRefund(change, event); break;
+      case 'invoice_payment': applyInvoicePayment(change, event); break;
     }
   }
 
@@ -286,6 +287,8 @@ function applySubscription(change: Change, event: SubscriptionEvent, plans: Plan
 
 function applyInvoice(change: Change, event: InvoiceEvent): void {
   const { state } = change;
+  // invoice_payment.paid names the invoice, not the subscription: this is how it finds the purchase.
+  addPaymentRef(state, event.invoiceId);
   if (event.paymentIntentId) addPaymentRef(state, event.paymentIntentId);
   if (event.chargeId) addPaymentRef(state, event.chargeId);
   state.email = state.email ?? event.customerEmail;
@@ -347,6 +350,16 @@ function applyDispute(change: Change, event: DisputeEvent): void {
   const known = change.state.facts.disputes[event.disputeId];
   const recordOnly = !suspends && !(known && disputeSuspends(known));
   change.setDispute(event.disputeId, dispute, note, recordOnly);
+}
+
+/** Links the payment that paid one of the purchase's invoices, so its disputes and refunds find the purchase. */
+function applyInvoicePayment(change: Change, event: InvoicePaymentEvent): void {
+  const refs = [event.paymentIntentId, event.chargeId].filter((ref): ref is string => ref !== null);
+  const added = refs.filter((ref) => !change.state.paymentRefs.includes(ref));
+  for (const ref of refs) addPaymentRef(change.state, ref);
+  change.note(added.length > 0
+    ? `payment ${added.join(' / ')} of invoice ${event.invoiceId} linked (for later disputes and refunds)`
+    : `payment of invoice ${event.invoiceId} already linked`);
 }
 
 function applyRefund(change: Change, event: RefundEvent): void {

@@ -149,9 +149,12 @@ export class PurchaseWorkflow {
       case 'subscription': return event.subscriptionId;
       case 'invoice': return event.subscriptionId;
       case 'dispute':
-      case 'refund': {
-        // One-time purchases are keyed by their payment intent; subscription payments are found through the refs index.
-        const refs = [event.paymentIntentId, event.chargeId].filter((r): r is string => Boolean(r));
+      case 'refund':
+      case 'invoice_payment': {
+        // One-time purchases are keyed by their payment intent; subscription payments (and their
+        // invoices, which invoice_payment.paid names) are found through the refs index.
+        const refs = (event.kind === 'invoice_payment' ? [event.invoiceId] : [event.paymentIntentId, event.chargeId])
+          .filter((r): r is string => Boolean(r));
         for (const ref of refs) if (await this.deps.ledger.get(ref)) return ref;
         for (const ref of refs) {
           const purchaseId = await this.deps.ledger.findPurchaseByPaymentRef(ref);

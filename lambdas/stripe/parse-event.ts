@@ -18,6 +18,7 @@ import { ProcessingError } from '../domain/errors';
 import { readDisputeEvent, readRefundEvent } from './charge';
 import { readCheckoutEvent } from './checkout-session';
 import { readInvoiceEvent } from './invoice';
+import { readInvoicePaymentEvent } from './invoice-payment';
 import { isJsonObject, PayloadNode } from './payload-reader';
 import { quoted } from './quoted';
 import { readSubscriptionEvent } from './subscription';
@@ -72,6 +73,7 @@ const READERS: Record<HandledEventType, Reader> = {
   'charge.dispute.created': (e, o) => readDisputeEvent(e, o, 'created'),
   'charge.dispute.closed': (e, o) => readDisputeEvent(e, o, 'closed'),
   'charge.refunded': (e, o) => readRefundEvent(e, o),
+  'invoice_payment.paid': (e, o) => readInvoicePaymentEvent(e, o),
 };
 
 const EXPECTED_OBJECT: Record<HandledEventType, string> = {
@@ -89,6 +91,7 @@ const EXPECTED_OBJECT: Record<HandledEventType, string> = {
   'charge.dispute.created': 'dispute',
   'charge.dispute.closed': 'dispute',
   'charge.refunded': 'charge',
+  'invoice_payment.paid': 'invoice_payment',
 };
 
 interface RawEvent {

@@ -10,6 +10,7 @@ import {
   checkoutCompleted,
   disputeEvent,
   invoiceEvent,
+  invoicePaymentPaid,
   nextId,
   subscriptionEvent,
   type StripeApiVersion,
@@ -156,5 +157,67 @@ describe.each(['2025-02-24.acacia', '2026-07-29.dahlia'] as StripeApiVersion[])(
     await run(chargeRefunded(version, { chargeId, paymentIntentId, amount: 5000, amountRefunded: 5000, created: created + 200 }));
     expect(licenseOf(paymentIntentId)[0].status).toBe('revoked');
     expect(await templates()).toEqual(['license_delivered', 'revoked']);
+  });
+});
+
+describe('basil and later: invoice webhooks do not carry invoice.payments', () => {
+  const version: StripeApiVersion = '2026-07-29.dahlia';
+  let h: ProcessorHarness;
+  beforeEach(async () => { h = await startProcessorHarness(); });
+  afterEach(async () => h.stop());
+
+  async function run(...events: StripeEventJson[]): Promise<void> {
+    for (const event of events) {
+      await h.send(event);
+      await h.drain();
+    }
+  }
+
+  test('invoice_payment.paid links the payment to the subscription, so its dispute suspends the license and the won dispute reactivates it', async () => {
+    const start = Math.floor(h.clock.nowMs() / 1000) - 10 * DAY;
+    const subscriptionId = nextId('sub');
+    const customerId = nextId('cus');
+    const invoiceId = nextId('in');
+    const paymentIntentId = nextId('pi');
+    const chargeId = nextId('ch');
+    const disputeId = nextId('dp');
+    await run(
+      checkoutCompleted(version, { mode: 'subscription', subscriptionId, customerId, email: 'basil@example.com', name: 'Basil', metadata: METADATA, created: start }),
+      invoiceEvent(version, {
+        type: 'invoice.paid', invoiceId, subscriptionId, customerId, billingReason: 'subscription_create', priceId: 'price_pro_monthly',
+        periodStart: start, periodEnd: start + 30 * DAY, created: start + 1, paymentIntentId, paymentsIncluded: false,
+      }),
+      invoicePaymentPaid(version, { invoiceId, paymentIntentId, created: start + 2 }),
+    );
+    expect(await h.deadLetters()).toEqual([]);
+    expect(await h.ledger.findPurchaseByPaymentRef(paymentIntentId)).toBe(subscriptionId);
+
+    const disputeOf = (type: 'charge.dispute.created' | 'charge.dispute.closed', status: string, created: number) =>
+      disputeEvent(version, { type, disputeId, chargeId, paymentIntentId, status, created });
+    await run(disputeOf('charge.dispute.created', 'needs_response', start + 3 * DAY));
+    expect(await h.deadLetters()).toEqual([]);
+    expect(h.to.licenses().filter((l) => l.app_name === subscriptionId).map((l) => l.status)).toEqual(['suspended']);
+    await run(disputeOf('charge.dispute.closed', 'won', start + 9 * DAY));
+    expect(h.to.licenses().filter((l) => l.app_name === subscriptionId).map((l) => l.status)).toEqual(['active']);
+    expect((await h.outbox()).map((email) => email.template)).toEqual(['license_delivered', 'suspended', 'reactivated']);
+  });
+
+  test('without invoice_payment.paid, a dispute on a subscription payment cannot be matched: it is retried, then dead-lettered as unknown_purchase', async () => {
+    const start = Math.floor(h.clock.nowMs() / 1000) - 10 * DAY;
+    const subscriptionId = nextId('sub');
+    const paymentIntentId = nextId('pi');
+    await run(
+      checkoutCompleted(version, { mode: 'subscription', subscriptionId, customerId: 'cus_x', email: 'x@example.com', metadata: METADATA, created: start }),
+      invoiceEvent(version, {
+        type: 'invoice.paid', subscriptionId, customerId: 'cus_x', billingReason: 'subscription_create', priceId: 'price_pro_monthly',
+        periodStart: start, periodEnd: start + 30 * DAY, created: start + 1, paymentIntentId, paymentsIncluded: false,
+      }),
+    );
+    const dispute = disputeEvent(version, { type: 'charge.dispute.created', chargeId: nextId('ch'), paymentIntentId, status: 'needs_response', created: start + 3 * DAY });
+    await run(dispute);
+    const [letter] = await h.deadLetters();
+    expect(JSON.parse(letter.Body as string).id).toBe(dispute.id);
+    expect(await h.ledger.getFailure(dispute.id)).toMatchObject({ reason: 'unknown_purchase', retryable: true });
+    expect(h.to.licenses().filter((l) => l.app_name === subscriptionId).map((l) => l.status)).toEqual(['active']);
   });
 });

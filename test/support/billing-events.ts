@@ -14,6 +14,7 @@ import type {
   CheckoutEvent,
   DisputeEvent,
   InvoiceEvent,
+  InvoicePaymentEvent,
   RefundEvent,
   SubscriptionEvent,
 } from '../../lambdas/domain/billing-event';
@@ -184,6 +185,21 @@ export function refund(overrides: Overrides<RefundEvent> = {}): RefundEvent {
     fullyRefunded: true,
     amountRefunded: 1900,
     amount: 1900,
+    ...overrides,
+  };
+}
+
+/** invoice_payment.paid (basil+): by default the payment intent that paid the renewal invoice. */
+export function invoicePayment(overrides: Overrides<InvoicePaymentEvent> = {}): InvoicePaymentEvent {
+  return {
+    kind: 'invoice_payment',
+    eventId: nextEventId(),
+    eventType: 'invoice_payment.paid',
+    created: FIRST_PERIOD_END,
+    ...envelope,
+    invoiceId: 'in_test_1',
+    paymentIntentId: PAYMENT_INTENT_ID,
+    chargeId: null,
     ...overrides,
   };
 }

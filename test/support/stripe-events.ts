@@ -354,6 +354,11 @@ export interface InvoiceOptions extends EnvelopeOptions {
    */
   paymentIntentId?: string;
   chargeId?: string;
+  /**
+   * dahlia: whether the webhook carries `invoice.payments` (default true). Stripe includes it only
+   * when asked to, so a real basil+ webhook has none (false): invoice_payment.paid then links the payment.
+   */
+  paymentsIncluded?: boolean;
   /** Defaults to a hosted invoice link; null for none. */
   hostedInvoiceUrl?: string | null;
 }
@@ -441,7 +446,7 @@ export function invoiceEvent(version: StripeApiVersion, options: InvoiceOptions)
       type: 'price_details',
       unit_amount_decimal: String(amount),
     };
-    const payment = dahliaInvoicePayment(invoiceId, options, amount, paid, livemode);
+    const payment = options.paymentsIncluded === false ? null : dahliaInvoicePayment(invoiceId, options, amount, paid, livemode);
     if (payment !== null) {
       invoice.payments = { object: 'list', data: [payment], has_more: false, url: `/v1/invoice_payments?invoice=${invoiceId}` };
     }
@@ -463,7 +468,7 @@ export function invoiceEvent(version: StripeApiVersion, options: InvoiceOptions)
 
 function dahliaInvoicePayment(
   invoiceId: string,
-  options: InvoiceOptions,
+  options: Pick<InvoiceOptions, 'created' | 'paymentIntentId' | 'chargeId'>,
   amount: number,
   paid: boolean,
   livemode: boolean,
@@ -484,6 +489,24 @@ function dahliaInvoicePayment(
       ? { type: 'payment_intent', payment_intent: options.paymentIntentId }
       : { type: 'charge', charge: options.chargeId };
   return entry;
+}
+
+// ---------------------------------------------------------------------------------------------
+// invoice_payment.paid (basil and later)
+
+export interface InvoicePaymentOptions extends EnvelopeOptions {
+  invoiceId: string;
+  /** The payment: a payment intent, or a charge when there is none (as Stripe names it). */
+  paymentIntentId?: string;
+  chargeId?: string;
+  amount?: number;
+}
+
+export function invoicePaymentPaid(version: StripeApiVersion, options: InvoicePaymentOptions): StripeEventJson {
+  if (!isDahlia(version)) throw new Error(`invoice_payment.paid does not exist in ${version} payloads (it is new in basil)`);
+  const entry = dahliaInvoicePayment(options.invoiceId, options, options.amount ?? 2000, true, options.livemode ?? false);
+  if (entry === null) throw new Error('invoicePaymentPaid needs a paymentIntentId or a chargeId');
+  return wrapInEvent(version, 'invoice_payment.paid', entry, options);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -633,6 +656,14 @@ const FIELDS_BY_KIND: Record<string, Record<string, FieldCheck>> = {
     amountRefunded: finiteNumber,
     amount: finiteNumber,
   },
+  invoice_payment: {
+    invoiceId: nonEmptyString,
+    paymentIntentId: stringOrNull,
+    chargeId: stringOrNull,
+  },
+  no_purchase: {
+    reason: nonEmptyString,
+  },
 };
 
 /** The normalized kind an event type must produce. */
@@ -642,6 +673,7 @@ export function expectedKind(eventType: string): string | null {
   if (eventType.startsWith('invoice.')) return 'invoice';
   if (eventType.startsWith('charge.dispute.')) return 'dispute';
   if (eventType === 'charge.refunded') return 'refund';
+  if (eventType === 'invoice_payment.paid') return 'invoice_payment';
   return null;
 }
 
@@ -655,7 +687,8 @@ export function billingEventProblems(value: unknown): string[] {
   const fields = typeof kind === 'string' ? FIELDS_BY_KIND[kind] : undefined;
   if (fields === undefined) return [`unknown kind ${String(kind)}`];
   const problems: string[] = [];
-  if (typeof value.eventType !== 'string' || expectedKind(value.eventType) !== kind) {
+  // A no-op (no_purchase) may come from any type whose object can concern no purchase.
+  if (typeof value.eventType !== 'string' || (kind !== 'no_purchase' && expectedKind(value.eventType) !== kind)) {
     problems.push(`kind ${kind} does not fit eventType ${String(value.eventType)}`);
   }
   const all: Record<string, FieldCheck> = { ...ENVELOPE_FIELDS, ...fields, kind: nonEmptyString };

@@ -22,6 +22,7 @@ import {
   dispute,
   failureOf,
   invoice,
+  invoicePayment,
   loadShippedPlans,
   oneTimeCheckout,
   queuedEmails,
@@ -577,6 +578,30 @@ describe('charge.refunded: full → revoke; partial → record only', () => {
 
   it('a refund for a purchase the ledger does not know → unknown_purchase (retryable)', () => {
     expect(failureOf(() => applyEvent(null, refund(), plans))).toEqual({ reason: 'unknown_purchase', retryable: true });
+  });
+});
+
+describe('invoice_payment.paid (basil+): link the payment of an invoice, so its disputes and refunds find the purchase', () => {
+  const renewed = () => applyAll(plans, [invoice('paid', { invoiceId: 'in_renewal' })], subscribedStarter());
+
+  it('a paid invoice records its own id as a reference of the purchase (invoice_payment.paid names only the invoice)', () => {
+    expect(renewed().paymentRefs).toContain('in_renewal');
+  });
+
+  it('links the payment intent and the charge; no fact, license call or e-mail changes', () => {
+    const before = renewed();
+    const decision = applyEvent(before, invoicePayment({ invoiceId: 'in_renewal', paymentIntentId: 'pi_renewal', chargeId: 'ch_renewal' }), plans);
+
+    expect(decision.outcome).toBe('recorded');
+    expect(decision.notes).toEqual(['payment pi_renewal / ch_renewal of invoice in_renewal linked (for later disputes and refunds)']);
+    expect(decision.state.paymentRefs).toEqual([...before.paymentRefs, 'pi_renewal', 'ch_renewal']);
+    expect(decision.state.facts).toEqual(before.facts);
+    expect(planLicenseActions(decision.state, plans)).toEqual([]);
+    expect(queuedEmails(decision.state)).toEqual([]);
+  });
+
+  it('an invoice payment of a purchase the ledger does not know → unknown_purchase (retryable)', () => {
+    expect(failureOf(() => applyEvent(null, invoicePayment(), plans))).toEqual({ reason: 'unknown_purchase', retryable: true });
   });
 });
 
