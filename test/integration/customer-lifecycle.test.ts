@@ -61,14 +61,18 @@ describe.each(['2025-02-24.acacia', '2026-07-29.dahlia'] as StripeApiVersion[])(
   const expiry = (license: FakeLicense) => Math.floor(Date.parse(license.expires_at as string) / 1000);
 
   test('buy → renew → payment fails → grace ladder → payment recovers', async () => {
-    const c = customer();
+    // Bought yesterday: the second period ends past the 30 days a new license at the fake TO runs
+    // for, so only a real extension reaches it.
+    const c = customer(1);
     await run(...c.buy);
     const [issued] = licenseOf(c.ids.subscriptionId);
     expect(issued.status).toBe('active');
+    expect(expiry(issued)).toBeLessThan(c.periodEnd(2));
 
     // Renewal: the expiry moves to the paid line's period end, not "+1 month" from today.
     await run(c.invoice('invoice.paid', 'subscription_cycle', 2, c.periodEnd(1) + 60));
     expect(expiry(licenseOf(c.ids.subscriptionId)[0])).toBeGreaterThanOrEqual(c.periodEnd(2));
+    expect(expiry(licenseOf(c.ids.subscriptionId)[0])).toBeLessThan(c.periodEnd(2) + DAY);
 
     // Third period: the payment fails. Grace starts; the license stays active.
     const failedAt = c.periodEnd(2) + 60;

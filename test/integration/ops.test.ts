@@ -41,7 +41,8 @@ describe('the operations over the DLQ and the ledger the processor fills', () =>
     // An invoice whose checkout has not arrived: retried, then moved to the DLQ by SQS.
     const invoice = invoiceEvent(VERSION, {
       type: 'invoice.paid', subscriptionId, customerId, billingReason: 'subscription_cycle', priceId: 'price_pro_monthly',
-      periodStart: now, periodEnd: now + 30 * DAY, created: now + 60, paymentIntentId: nextId('pi'), chargeId: nextId('ch'),
+      // Past the 30 days a new license at the fake TO runs for, so the expiry below shows the invoice applied.
+      periodStart: now, periodEnd: now + 45 * DAY, created: now + 60, paymentIntentId: nextId('pi'), chargeId: nextId('ch'),
     });
     // A price nobody mapped: dead-lettered by the processor at once, with its reason on the message.
     const unmapped = subscriptionEvent(VERSION, { type: 'customer.subscription.created', subscriptionId: nextId('sub'), customerId, priceId: 'price_nobody_mapped', periodEnd: now + 30 * DAY, created: now });
@@ -76,7 +77,7 @@ describe('the operations over the DLQ and the ledger the processor fills', () =>
 
     await h.drain();
     const [license] = h.to.licenses().filter((l) => l.app_name === subscriptionId);
-    expect(Date.parse(license.expires_at as string)).toBeGreaterThanOrEqual((now + 30 * DAY) * 1000);
+    expect(Date.parse(license.expires_at as string)).toBeGreaterThanOrEqual((now + 45 * DAY) * 1000);
     const purchase = await describePurchase(h.ledger, subscriptionId);
     expect(purchase?.history.map((entry) => entry.sourceType)).toEqual(['checkout.session.completed', 'invoice.paid']);
     expect(purchase).toMatchObject({ customerId, email: 'ada@example.com', summary: { license: { licenseId: license.license_id, status: 'active' } } });

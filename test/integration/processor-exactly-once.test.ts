@@ -7,7 +7,7 @@ import { createLocalContext } from '../../local/lambda-context';
 import { METRIC } from '../../lambdas/observability/metric-names';
 import type { LicenseProvider } from '../../lambdas/ports/license-provider';
 import { startProcessorHarness, type ProcessorHarness } from '../support/processor-harness';
-import { chargeRefunded, checkoutCompleted, invoiceEvent, nextId, type StripeEventJson } from '../support/stripe-events';
+import { chargeRefunded, checkoutCompleted, invoiceEvent, nextId, subscriptionEvent, type StripeEventJson } from '../support/stripe-events';
 
 jest.setTimeout(30_000);
 
@@ -111,8 +111,54 @@ describe('processor: exactly one license per purchase', () => {
     expect(failed).toHaveLength(1);
   });
 
+  test('two different events of one purchase in two concurrent invocations: the purchase lease lets one in, the other is retried; one license, both applied', async () => {
+    // The checkout's create call is held open until the test lets it go: its invocation holds the
+    // purchase's lease meanwhile, whatever the machine's speed.
+    let createStarted!: () => void;
+    const createCalled = new Promise<void>((resolve) => { createStarted = resolve; });
+    let releaseCreate!: () => void;
+    const createReleased = new Promise<void>((resolve) => { releaseCreate = resolve; });
+    h = await startProcessorHarness({
+      wrapLicenses: (real) => Object.assign(Object.create(real) as LicenseProvider, {
+        create: async (...args: Parameters<LicenseProvider['create']>) => {
+          createStarted();
+          await createReleased;
+          return real.create(...args);
+        },
+      }),
+    });
+    const subscriptionId = nextId('sub');
+    const checkout = subscriptionCheckout({ subscriptionId });
+    const created = subscriptionEvent(VERSION, {
+      type: 'customer.subscription.created', subscriptionId, customerId: 'cus_lease', priceId: 'price_pro_monthly', periodEnd: NOW + 30 * 86_400, created: NOW,
+    });
+    const record = (event: StripeEventJson, messageId: string) => ({
+      messageId, receiptHandle: messageId, body: JSON.stringify(event), md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn', awsRegion: 'us-east-1',
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+      messageAttributes: { eventId: { dataType: 'String', stringValue: event.id, stringListValues: [], binaryListValues: [] } },
+    });
+    const context = createLocalContext('processor', 30_000);
+    const invoke = (event: StripeEventJson, messageId: string) => h.handler({ Records: [record(event, messageId)] }, context);
+
+    const checkoutRun = invoke(checkout, 'm-checkout');
+    await createCalled;
+    // Another invocation with another event of the same purchase, while the first holds the lease.
+    expect((await invoke(created, 'm-created')).batchItemFailures).toEqual([{ itemIdentifier: 'm-created' }]);
+    expect(await h.ledger.getFailure(created.id)).toMatchObject({ reason: 'purchase_busy', retryable: true });
+    releaseCreate();
+    expect((await checkoutRun).batchItemFailures).toEqual([]);
+
+    // SQS redelivers the busy one; now it goes through.
+    expect((await invoke(created, 'm-created-2')).batchItemFailures).toEqual([]);
+    expect(licensesFor(h, subscriptionId)).toHaveLength(1);
+    expect((await h.ledger.get(subscriptionId))?.appliedEventIds).toEqual(expect.arrayContaining([checkout.id, created.id]));
+    expect(await h.ledger.getFailure(created.id)).toBeNull();
+  });
+
   test('a create whose response is lost (timeout) ends with exactly one license, found by lookup', async () => {
-    h = await startProcessorHarness({ toTimeoutMs: 300 });
+    // Every TO call gets this timeout, the lookup after the lost create too: short enough to keep
+    // the test quick, long enough that a busy machine does not turn an answered call into a timeout.
+    h = await startProcessorHarness({ toTimeoutMs: 1500 });
     h.to.injectFault({ method: 'POST', path: '/portal/licenses', kind: 'lost_response' });
     const checkout = subscriptionCheckout();
     await h.send(checkout);
@@ -194,6 +240,19 @@ describe('processor: failure classes', () => {
     const [letter] = await h.deadLetters();
     expect(letter.Body).toBe('{not json');
     expect(letter.MessageAttributes?.failureReason?.StringValue).toBe('unparseable_event');
+    // Received once, dead-lettered by the processor itself, counted: no retry loop.
+    expect(h.metrics.total(METRIC.eventFailed)).toBe(1);
+    expect(h.metrics.total(METRIC.eventDeadLettered)).toBe(1);
+  });
+
+  test('a poison message with a Stripe event id keeps its failure record for the DLQ tools', async () => {
+    h = await startProcessorHarness();
+    const poison = JSON.stringify({ id: 'evt_poison_1', object: 'event', type: 'invoice.paid', created: NOW, livemode: false, data: 'not an object' });
+    await h.sqs.send(new SendMessageCommand({ QueueUrl: h.queueUrl, MessageBody: poison }));
+    await h.drain();
+    expect(await h.deadLetters()).toHaveLength(1);
+    expect(await h.ledger.getFailure('evt_poison_1')).toMatchObject({ reason: 'unparseable_event', retryable: false, attempts: 1 });
+    expect(h.metrics.total(METRIC.eventDeadLettered)).toBe(1);
   });
 
   test('a setup-mode checkout (a saved card, nothing bought) is recorded as a no-op: no license, no failure, no DLQ', async () => {
