@@ -4,9 +4,7 @@
  * Errors name the secret, never its value.
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-
-/** Where a credential comes from: a Secrets Manager secret (deployed) or the value itself (local runs, tests). */
-export type CredentialSource = { secretId: string } | { value: string };
+import type { CredentialSource } from '../config/env';
 
 /** Secrets Manager reads are cached by Powertools; a rotated credential is picked up within this time. */
 export const SECRET_MAX_AGE_SECONDS = 300;
@@ -22,4 +20,18 @@ export async function readCredential(source: CredentialSource, what: string): Pr
     throw new Error(`secret ${source.secretId} holds no ${what} yet (see docs/deploy.md)`);
   }
   return secret.trim();
+}
+
+/**
+ * The client for the credential in force: `readKey` runs before each use (through the secrets
+ * cache), and the client is rebuilt only when the key changed, so a rotated credential is used
+ * within SECRET_MAX_AGE_SECONDS without a redeploy or a cold start.
+ */
+export function clientForCurrentCredential<T>(readKey: () => Promise<string>, build: (key: string) => T): () => Promise<T> {
+  let current: { key: string; client: T } | undefined;
+  return async () => {
+    const key = await readKey();
+    if (current?.key !== key) current = { key, client: build(key) };
+    return current.client;
+  };
 }

@@ -55,6 +55,18 @@ export function parseStage(value: string | undefined): Stage {
   throw new Error(`${ENV.stage} must be "test" or "live", got ${JSON.stringify(value)}`);
 }
 
+/** Where a credential comes from: a Secrets Manager secret (deployed) or the value itself (local runs, tests). */
+export type CredentialSource = { secretId: string } | { value: string };
+
+/** Reads a credential's source: the secret id variable wins; throws naming both when neither is set. */
+export function credentialSourceEnv(env: NodeJS.ProcessEnv, secretIdName: string, valueName: string): CredentialSource {
+  const secretId = env[secretIdName];
+  if (secretId) return { secretId };
+  const value = env[valueName];
+  if (value) return { value };
+  throw new Error(`Set ${secretIdName} (deployed) or ${valueName} (local)`);
+}
+
 /** Reads a required variable or throws naming it. */
 export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];

@@ -202,9 +202,7 @@ function applyCheckout(change: Change, event: CheckoutEvent, plans: PlansConfig)
     change.setFact('maxDomainsOverride', ordered.maxDomainsOverride);
   }
 
-  const status = event.phase === 'async_failed' ? 'payment_failed'
-    : event.phase === 'async_succeeded' || event.paymentStatus !== 'unpaid' ? 'paid'
-      : 'awaiting_payment';
+  const status = checkoutPaymentStatus(event);
   change.setFact('checkout', status, {
     paid: 'payment confirmed: license to be issued',
     awaiting_payment: 'checkout completed, payment pending (asynchronous method): nothing issued yet',
@@ -283,6 +281,15 @@ function applySubscription(change: Change, event: SubscriptionEvent, plans: Plan
       return;
     }
   }
+}
+
+/**
+ * What a checkout event says of its payment: paid (or nothing to pay) means a license is due
+ * (DESIGN §3). The reconciliation job asks the same question of Stripe's record.
+ */
+export function checkoutPaymentStatus(event: CheckoutEvent): 'paid' | 'awaiting_payment' | 'payment_failed' {
+  if (event.phase === 'async_failed') return 'payment_failed';
+  return event.phase === 'async_succeeded' || event.paymentStatus !== 'unpaid' ? 'paid' : 'awaiting_payment';
 }
 
 function applyInvoice(change: Change, event: InvoiceEvent): void {

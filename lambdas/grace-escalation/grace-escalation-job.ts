@@ -13,7 +13,8 @@ import { isProcessingError } from '../domain/errors';
 import { METRIC } from '../observability/metric-names';
 import type { Clock } from '../ports/clock';
 import type { PurchaseLedger } from '../ports/purchase-ledger';
-import type { MetricsSink, PurchaseWorkflow, WorkflowLogger } from '../processor/purchase-workflow';
+import type { MetricsSink } from '../observability/metrics-sink';
+import type { PurchaseWorkflow, WorkflowLogger } from '../processor/purchase-workflow';
 
 export interface GraceEscalationDeps {
   ledger: Pick<PurchaseLedger, 'listGraceDue'>;

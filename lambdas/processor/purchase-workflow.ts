@@ -28,15 +28,11 @@ import { LicenseProviderError, type LicenseProvider, type ProviderLicense } from
 import { EmailSendError, type EmailMessage, type Notifier } from '../ports/notifier';
 import type { PurchaseLedger } from '../ports/purchase-ledger';
 import { METRIC } from '../observability/metric-names';
+import type { MetricsSink } from '../observability/metrics-sink';
 import { summarizePurchase } from './purchase-summary';
 
 /** Turns a queued e-mail decision into a message, with the license key only where the template needs it. */
 export type EmailComposer = (intent: EmailIntent, state: PurchaseState, plans: PlansConfig, nowMs: number) => EmailMessage;
-
-export interface MetricsSink {
-  count(name: string, value?: number): void;
-  milliseconds(name: string, value: number): void;
-}
 
 /** The slice of a structured logger the processor uses (Powertools Logger fits it). */
 export interface WorkflowLogger {

@@ -17,7 +17,8 @@ import type { DeadLetterSink } from '../ports/dead-letter-sink';
 import type { PurchaseLedger } from '../ports/purchase-ledger';
 import type { Clock } from '../ports/clock';
 import { METRIC } from '../observability/metric-names';
-import type { MetricsSink, WorkflowLogger, WorkflowResult } from './purchase-workflow';
+import type { MetricsSink } from '../observability/metrics-sink';
+import type { WorkflowLogger, WorkflowResult } from './purchase-workflow';
 
 export interface RecordProcessorDependencies {
   /** Parses the body and applies it, idempotently per Stripe event id. */

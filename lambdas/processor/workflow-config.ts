@@ -4,8 +4,7 @@
  * job (the dunning ladder by time).
  */
 import { parsePlansConfig, type PlansConfig } from '../domain/plans';
-import type { CredentialSource } from '../adapters/secret-credentials';
-import { ENV, parseStage, positiveIntEnv, requireEnv, type Stage } from '../config/env';
+import { ENV, credentialSourceEnv, parseStage, positiveIntEnv, requireEnv, type CredentialSource, type Stage } from '../config/env';
 
 export interface WorkflowConfig {
   stage: Stage;
@@ -17,9 +16,7 @@ export interface WorkflowConfig {
 }
 
 export function readWorkflowConfig(env: NodeJS.ProcessEnv = process.env): WorkflowConfig {
-  const apiKeySecretId = env[ENV.toApiKeySecretId];
-  const apiKeyValue = env[ENV.toApiKey];
-  if (!apiKeySecretId && !apiKeyValue) throw new Error(`Set ${ENV.toApiKeySecretId} (deployed) or ${ENV.toApiKey} (local)`);
+  const apiKey = credentialSourceEnv(env, ENV.toApiKeySecretId, ENV.toApiKey);
 
   let plansJson: unknown;
   try {
@@ -37,7 +34,7 @@ export function readWorkflowConfig(env: NodeJS.ProcessEnv = process.env): Workfl
     purchaseLeaseMs: positiveIntEnv(env, ENV.purchaseLeaseSeconds, 60) * 1000,
     trafficOrchestrator: {
       apiUrl: requireEnv(env, ENV.toApiUrl),
-      apiKey: apiKeySecretId ? { secretId: apiKeySecretId } : { value: apiKeyValue as string },
+      apiKey,
       timeoutMs: positiveIntEnv(env, ENV.toTimeoutMs, 5000),
     },
     plans: parsePlansConfig(plansJson),

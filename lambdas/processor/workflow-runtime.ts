@@ -5,20 +5,21 @@
  * same way.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../adapters/dynamodb-clients';
 import { DynamoDbPurchaseLedger } from '../adapters/dynamodb-purchase-ledger';
 import { FileNotifier } from '../adapters/file-notifier';
-import { readCredential } from '../adapters/secret-credentials';
+import { clientForCurrentCredential, readCredential } from '../adapters/secret-credentials';
 import { SesNotifier } from '../adapters/ses-notifier';
 import { TrafficOrchestratorLicenseProvider } from '../adapters/traffic-orchestrator-license-provider';
 import { systemClock, type Clock } from '../ports/clock';
 import type { LicenseProvider } from '../ports/license-provider';
 import type { Notifier } from '../ports/notifier';
 import { composeEmail } from './compose-email';
-import { PurchaseWorkflow, type MetricsSink } from './purchase-workflow';
+import { powertoolsMetricsSink, type MetricsSink } from '../observability/metrics-sink';
+import { PurchaseWorkflow } from './purchase-workflow';
 import type { WorkflowConfig } from './workflow-config';
 
 /** What tests and the local pipeline may replace; everything else comes from the configuration. */
@@ -43,10 +44,7 @@ export async function createWorkflowRuntime(
 ): Promise<WorkflowRuntime> {
   const { logger, metrics } = observability;
   const clock = overrides.clock ?? systemClock;
-  const metricsSink: MetricsSink = {
-    count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
-    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
-  };
+  const metricsSink = powertoolsMetricsSink(metrics);
 
   const ledger = new DynamoDbPurchaseLedger(createDocumentClient(dynamoDb), config.ledgerTableName, () => clock.nowMs());
   const licenses = overrides.licenses ?? licensesWithCurrentKey(() => readApiKey(config), (apiKey) => new TrafficOrchestratorLicenseProvider({
@@ -66,23 +64,15 @@ export async function createWorkflowRuntime(
   return { workflow, ledger, clock, metricsSink };
 }
 
-const LICENSE_PROVIDER_METHODS = [
-  'create', 'findByPurchaseRef', 'get', 'suspend', 'reactivate', 'revoke', 'extendTo', 'changePlan', 'setDomainLimit',
-] as const satisfies readonly (keyof LicenseProvider)[];
+/** Every LicenseProvider method; a Record, so a method added to the port is a compile error here until listed. */
+const LICENSE_PROVIDER_METHODS: Record<keyof LicenseProvider, true> = {
+  create: true, findByPurchaseRef: true, get: true, suspend: true, reactivate: true, revoke: true, extendTo: true, changePlan: true, setDomainLimit: true,
+};
 
-/**
- * The Traffic Orchestrator adapter for the API key in force: the key is read (through Powertools'
- * cache, refreshed every SECRET_MAX_AGE_SECONDS of secret-credentials.ts) before each call, and the adapter rebuilt when it
- * changed, so a rotated key is used within minutes without a redeploy or a cold start.
- */
+/** The Traffic Orchestrator adapter for the API key in force before each call (clientForCurrentCredential). */
 export function licensesWithCurrentKey(readKey: () => Promise<string>, build: (apiKey: string) => LicenseProvider): LicenseProvider {
-  let current: { apiKey: string; provider: LicenseProvider } | undefined;
-  const provider = async (): Promise<LicenseProvider> => {
-    const apiKey = await readKey();
-    if (current?.apiKey !== apiKey) current = { apiKey, provider: build(apiKey) };
-    return current.provider;
-  };
-  return Object.fromEntries(LICENSE_PROVIDER_METHODS.map((method) => [
+  const provider = clientForCurrentCredential(readKey, build);
+  return Object.fromEntries((Object.keys(LICENSE_PROVIDER_METHODS) as (keyof LicenseProvider)[]).map((method) => [
     method,
     async (...args: unknown[]) => ((await provider())[method] as (...a: unknown[]) => Promise<unknown>)(...args),
   ])) as unknown as LicenseProvider;

@@ -3,8 +3,7 @@
  * the ledger (to look purchases up), the provisioning queue (to put lost events back), the Stripe
  * API (its Events API is Stripe's own record of what was paid) and the window each run covers.
  */
-import { ENV, parseStage, positiveIntEnv, requireEnv, type Stage } from '../config/env';
-import type { CredentialSource } from '../adapters/secret-credentials';
+import { ENV, credentialSourceEnv, parseStage, positiveIntEnv, requireEnv, type CredentialSource, type Stage } from '../config/env';
 
 export interface ReconciliationConfig {
   stage: Stage;
@@ -20,9 +19,7 @@ export const STRIPE_EVENT_RETENTION_SECONDS = 30 * 86_400;
 export const DEFAULT_STRIPE_API_URL = 'https://api.stripe.com';
 
 export function readReconciliationConfig(env: NodeJS.ProcessEnv = process.env): ReconciliationConfig {
-  const keySecretId = env[ENV.stripeApiKeySecretId];
-  const keyValue = env[ENV.stripeApiKey];
-  if (!keySecretId && !keyValue) throw new Error(`Set ${ENV.stripeApiKeySecretId} (deployed) or ${ENV.stripeApiKey} (local)`);
+  const apiKey = credentialSourceEnv(env, ENV.stripeApiKeySecretId, ENV.stripeApiKey);
 
   const apiUrl = env[ENV.stripeApiUrl] || DEFAULT_STRIPE_API_URL;
   let parsedUrl: URL;
@@ -47,7 +44,7 @@ export function readReconciliationConfig(env: NodeJS.ProcessEnv = process.env): 
     queueUrl: requireEnv(env, ENV.queueUrl),
     stripe: {
       apiUrl,
-      apiKey: keySecretId ? { secretId: keySecretId } : { value: keyValue as string },
+      apiKey,
       timeoutMs: positiveIntEnv(env, ENV.stripeTimeoutMs, 10_000),
     },
     lookbackSeconds,

@@ -12,12 +12,14 @@
  */
 import type { CheckoutEvent } from '../domain/billing-event';
 import { isProcessingError } from '../domain/errors';
+import { checkoutPaymentStatus } from '../domain/lifecycle';
 import { METRIC } from '../observability/metric-names';
 import type { Clock } from '../ports/clock';
 import type { EventQueue } from '../ports/event-queue';
 import type { PurchaseLedger } from '../ports/purchase-ledger';
 import type { StripeEventHistory } from '../ports/stripe-event-history';
-import type { MetricsSink, WorkflowLogger } from '../processor/purchase-workflow';
+import type { MetricsSink } from '../observability/metrics-sink';
+import type { WorkflowLogger } from '../processor/purchase-workflow';
 import { parseStripeEvent } from '../stripe/parse-event';
 
 /** The events after which a purchase must have a license. */
@@ -92,9 +94,8 @@ export async function runReconciliation(deps: ReconciliationDeps, window: Reconc
       summary.orphaned.push({ eventId: event.id, eventType: event.type, purchaseId: null, action: 'unreadable', reason: isProcessingError(error) ? error.reason : 'unparseable_event' });
       continue;
     }
-    // The same rule as the lifecycle: paid, or nothing to pay, means a license (DESIGN §3).
-    const licenseDue = checkout.phase === 'async_succeeded' || (checkout.phase === 'completed' && checkout.paymentStatus !== 'unpaid');
-    if (!licenseDue) {
+    // The lifecycle's own rule decides whether a license is due (an unpaid completion awaits its payment).
+    if (checkoutPaymentStatus(checkout) !== 'paid') {
       summary.notPaid += 1;
       continue;
     }

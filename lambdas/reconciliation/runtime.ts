@@ -5,19 +5,19 @@
  */
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createSqsClient } from '../adapters/aws-clients';
 import { createDocumentClient, createDynamoDbClient } from '../adapters/dynamodb-clients';
 import { DynamoDbPurchaseLedger } from '../adapters/dynamodb-purchase-ledger';
-import { readCredential } from '../adapters/secret-credentials';
+import { clientForCurrentCredential, readCredential } from '../adapters/secret-credentials';
 import { SqsEventQueue } from '../adapters/sqs-event-queue';
 import { StripeApiEventHistory } from '../adapters/stripe-event-history';
 import type { Stage } from '../config/env';
 import { METRICS_NAMESPACE, SERVICES } from '../observability/metric-names';
+import { powertoolsMetricsSink } from '../observability/metrics-sink';
 import { systemClock, type Clock } from '../ports/clock';
 import type { EventQueue } from '../ports/event-queue';
 import type { StripeEventHistory } from '../ports/stripe-event-history';
-import type { MetricsSink } from '../processor/purchase-workflow';
 import type { ReconciliationConfig } from './reconciliation-config';
 import { runReconciliation, type ReconciliationSummary } from './reconciliation-job';
 
@@ -39,32 +39,27 @@ export interface ReconciliationOverrides {
 export function checkStripeKeyMode(apiKey: string, stage: Stage): void {
   const match = /^(sk|rk)_(test|live)_/.exec(apiKey);
   if (!match) throw new Error('the Stripe API key is not a secret (sk_…) or restricted (rk_…) key');
-  const expected = stage === 'live' ? 'live' : 'test';
-  if (match[2] !== expected) throw new Error(`the Stripe API key is a ${match[2]}-mode key; the ${stage} stage needs a ${expected}-mode key`);
+  // The stage names the mode it needs: test or live.
+  if (match[2] !== stage) throw new Error(`the Stripe API key is a ${match[2]}-mode key; the ${stage} stage needs a ${stage}-mode key`);
 }
 
 export async function createReconciliationHandler(config: ReconciliationConfig, overrides: ReconciliationOverrides = {}): Promise<ReconciliationHandler> {
   const logger = overrides.logger ?? new Logger({ serviceName: SERVICES.reconciliation });
   const metrics = overrides.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.reconciliation });
   const clock = overrides.clock ?? systemClock;
-  const metricsSink: MetricsSink = {
-    count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
-    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
-  };
+  const metricsSink = powertoolsMetricsSink(metrics);
   const ledger = new DynamoDbPurchaseLedger(createDocumentClient(createDynamoDbClient()), config.ledgerTableName, () => clock.nowMs());
   const queue = overrides.queue ?? new SqsEventQueue(createSqsClient(), config.queueUrl);
 
-  // The key is read (through the secrets cache) at every run, so a rotated key is used without a
-  // cold start; the client is rebuilt only when the key changed.
-  let current: { apiKey: string; history: StripeEventHistory } | undefined;
-  const history = async (): Promise<StripeEventHistory> => {
-    const apiKey = await readCredential(config.stripe.apiKey, 'Stripe API key');
-    checkStripeKeyMode(apiKey, config.stage);
-    if (current?.apiKey !== apiKey) {
-      current = { apiKey, history: new StripeApiEventHistory({ apiKey, apiUrl: config.stripe.apiUrl, timeoutMs: config.stripe.timeoutMs }) };
-    }
-    return current.history;
-  };
+  // The key in force at every run (a rotated key is used without a cold start), checked before use.
+  const history = clientForCurrentCredential<StripeEventHistory>(
+    async () => {
+      const apiKey = await readCredential(config.stripe.apiKey, 'Stripe API key');
+      checkStripeKeyMode(apiKey, config.stage);
+      return apiKey;
+    },
+    (apiKey) => new StripeApiEventHistory({ apiKey, apiUrl: config.stripe.apiUrl, timeoutMs: config.stripe.timeoutMs }),
+  );
   // Fail the cold start, not the first run, when the key is missing or of the wrong mode.
   await history();
 
