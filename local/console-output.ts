@@ -5,7 +5,7 @@
  *
  *   10:15:30.123 ingest     webhook accepted · eventId=evt_1 eventType=checkout.session.completed
  *   10:15:30.301 processor  Event processed · eventId=evt_1 outcome=applied actions=[create]
- *   10:15:30.302 metrics    processor: EventProcessed=1 LicenseCreated=1 ProvisioningLatency=180ms
+ *   10:15:30.302 metrics    license-processor: EventProcessed=1 LicenseCreated=1 ProvisioningLatency=180ms
  *
  * The handlers get Powertools Logger/Metrics subclasses, so they run unchanged. Nothing here adds
  * fields: what the handlers log is what they log deployed (never a license key or a secret).

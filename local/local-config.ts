@@ -6,7 +6,9 @@
 import * as path from 'node:path';
 import { resolveProjectPath } from '../lib/config/plans-file';
 import { resolveStageConfig } from '../lib/config/stage-config';
+import { parseSigningSecrets } from '../lambdas/adapters/signing-secret-sources';
 import { ENV } from '../lambdas/config/env';
+import { checkStripeKeyMode } from '../lambdas/reconciliation/reconciliation-config';
 import { LOCAL_LOG_LEVELS, type LocalLogLevel } from './console-output';
 
 /** The variables `npm start` reads, beyond the deployed contract in lambdas/config/env.ts. */
@@ -120,13 +122,14 @@ export function readLocalOptions(env: NodeJS.ProcessEnv = process.env, cwd = pro
 
   const dataDir = path.resolve(cwd, text(LOCAL_ENV.dataDir) ?? DEFAULT_DATA_DIR);
 
+  // The deployed rules for both secrets; their messages never echo a value.
   let webhookSecrets: string[] | undefined;
   const rawSecrets = text(LOCAL_ENV.webhookSecret);
   if (rawSecrets !== undefined) {
-    webhookSecrets = rawSecrets.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    if (webhookSecrets.length === 0 || webhookSecrets.some((s) => !s.startsWith('whsec_'))) {
-      // Never echo the value: it is a secret.
-      problems.push(`${LOCAL_ENV.webhookSecret} must be one or more comma-separated "whsec_…" secrets`);
+    try {
+      webhookSecrets = parseSigningSecrets(rawSecrets, LOCAL_ENV.webhookSecret);
+    } catch (error) {
+      problems.push(`${(error as Error).message} (one or more comma-separated "whsec_…" secrets)`);
     }
   }
 
@@ -140,8 +143,11 @@ export function readLocalOptions(env: NodeJS.ProcessEnv = process.env, cwd = pro
   }
 
   const stripeApiKey = text(LOCAL_ENV.stripeApiKey) ?? DEFAULT_LOCAL_STRIPE_API_KEY;
-  // Never echo the value: it is a secret.
-  if (!/^(sk|rk)_test_/.test(stripeApiKey)) problems.push(`${LOCAL_ENV.stripeApiKey} must be a test-mode secret or restricted key ("sk_test_…" or "rk_test_…")`);
+  try {
+    checkStripeKeyMode(stripeApiKey, 'test'); // the local stage is always test
+  } catch (error) {
+    problems.push(`${LOCAL_ENV.stripeApiKey}: ${(error as Error).message}`);
+  }
 
   const logLevel = (text(LOCAL_ENV.logLevel)?.toLowerCase() ?? 'info') as LocalLogLevel;
   if (!LOCAL_LOG_LEVELS.includes(logLevel)) problems.push(`${LOCAL_ENV.logLevel} must be one of ${LOCAL_LOG_LEVELS.join(', ')}, got ${JSON.stringify(env[LOCAL_ENV.logLevel])}`);

@@ -17,10 +17,11 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../lambdas/adapters/aws-clients';
+import { EVENT_MESSAGE_ATTRIBUTES } from '../lambdas/adapters/sqs-event-queue';
 import { createQueueWithDeadLetter, type QueueRef } from './sqs-queues';
 
-// fauxqs is ESM-only. ts-node compiles this file to CommonJS with `module: nodenext`, which keeps
-// a dynamic import() as a real import (it would turn a static import into a failing require).
+// fauxqs is ESM-only. This file runs as CommonJS (local/register-ts.js for npm start, ts-jest in
+// tests); both keep a dynamic import() as a real import, where a static import would become a failing require().
 type Fauxqs = typeof import('fauxqs', { with: { 'resolution-mode': 'import' } });
 type FauxqsServer = Awaited<ReturnType<Fauxqs['startFauxqs']>>;
 type StoredMessage = NonNullable<ReturnType<FauxqsServer['inspectQueue']>>['messages']['ready'][number];
@@ -134,7 +135,7 @@ export async function startLocalQueues(options: LocalQueuesOptions): Promise<Loc
         return { queued: total(main), inFlight: main?.messages.inflight.length ?? 0, deadLettered: total(dlq) };
       },
       deadLetteredEventIds: () => new Set(messagesOf(server, QUEUE_NAMES.deadLetter)
-        .map((message) => message.messageAttributes?.eventId?.StringValue)
+        .map((message) => message.messageAttributes?.[EVENT_MESSAGE_ATTRIBUTES.eventId]?.StringValue)
         .filter((id): id is string => typeof id === 'string')),
       save,
       async stop() {

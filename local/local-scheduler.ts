@@ -48,7 +48,7 @@ export function localScheduledJobs(context: ScheduledJobContext): ScheduledJob[]
     jobs.push({
       name: 'reconciliation',
       everyMs: context.reconciliationEveryMs,
-      run: () => reconciliation({}, createLocalContext(SERVICES.reconciliation, RECONCILIATION_TIMEOUT_SECONDS * 1000)),
+      run: () => reconciliation({ scheduledTime: new Date().toISOString() }, createLocalContext(SERVICES.reconciliation, RECONCILIATION_TIMEOUT_SECONDS * 1000)),
     });
   }
   return jobs;

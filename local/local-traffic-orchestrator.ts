@@ -82,19 +82,11 @@ function external(apiUrl: string, apiKey: string, timeoutMs: number): LocalTraff
   };
 }
 
-/**
- * The fake's options plus the licenses to start with. `initialLicenses` is the fake's restore hook;
- * spelled out here so this file compiles against a fake that does not declare it yet.
- */
+/** The fake, started with the licenses saved in the data folder (its initialLicenses option). */
 async function builtIn(port: number, file: string): Promise<LocalTrafficOrchestrator> {
   const saved = await readLicenses(file);
   const options: FakeTrafficOrchestratorOptions = { port, host: '127.0.0.1', apiKey: BUILT_IN_TO_API_KEY, initialLicenses: saved };
   const fake: FakeTrafficOrchestrator = await startFakeTrafficOrchestrator(options);
-  if (fake.licenses().length < saved.length) {
-    await fake.stop();
-    throw new Error(`the built-in Traffic Orchestrator did not take back the ${saved.length} licenses saved in ${file} `
-      + '(test/support/fake-traffic-orchestrator.ts needs the initialLicenses option); starting without them would break every purchase in the ledger');
-  }
   let lastWritten = JSON.stringify(saved);
   let writing: Promise<void> = Promise.resolve();
   const save = (): Promise<void> => {

@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import type { SQSBatchResponse, SQSEvent, Context, SQSRecord } from 'aws-lambda';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-clients';
 import { createSqsClient } from '../lambdas/adapters/aws-clients';
+import { EVENT_MESSAGE_ATTRIBUTES, queuedEventId } from '../lambdas/adapters/sqs-event-queue';
 import { DynamoDbPurchaseLedger } from '../lambdas/adapters/dynamodb-purchase-ledger';
 import { readOutbox } from '../lambdas/adapters/file-notifier';
 import { ENV } from '../lambdas/config/env';
@@ -384,14 +385,7 @@ export async function readGeneratedWebhookSecret(dataDir: string): Promise<strin
 }
 
 function eventIdOf(record: SQSRecord): string | null {
-  const fromAttribute = record.messageAttributes?.eventId?.stringValue;
-  if (fromAttribute) return fromAttribute;
-  try {
-    const id = (JSON.parse(record.body) as { id?: unknown }).id;
-    return typeof id === 'string' ? id : null;
-  } catch {
-    return null;
-  }
+  return queuedEventId(record.messageAttributes?.[EVENT_MESSAGE_ATTRIBUTES.eventId]?.stringValue, record.body);
 }
 
 function remember(set: Set<string>, value: string): void {

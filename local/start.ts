@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   }
 
   for (const line of banner(pipeline)) write(line);
-  // Everything up to here, ts-node's compile included, is what a person waits for.
+  // Everything up to here, loading the TypeScript included (local/register-ts.js), is what a person waits for.
   write(`Ready on ${pipeline.url} (started in ${process.uptime().toFixed(1)} s). Press Ctrl-C to stop.`);
 
   let stoppingSince: number | undefined;

@@ -18,7 +18,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_ATTRIBUTES } from '../lambdas/adapters/sqs-dead-letter-sink';
-import { EVENT_MESSAGE_ATTRIBUTES } from '../lambdas/adapters/sqs-event-queue';
+import { EVENT_MESSAGE_ATTRIBUTES, queuedEventId } from '../lambdas/adapters/sqs-event-queue';
 
 export interface DeadLetterMessage {
   messageId: string;
@@ -110,20 +110,10 @@ function toDeadLetter(message: Message): DeadLetterMessage {
   return {
     messageId: message.MessageId as string,
     body: message.Body ?? '',
-    eventId: attribute(EVENT_MESSAGE_ATTRIBUTES.eventId) ?? idFromBody(message.Body),
+    eventId: queuedEventId(attribute(EVENT_MESSAGE_ATTRIBUTES.eventId), message.Body),
     eventType: attribute(EVENT_MESSAGE_ATTRIBUTES.eventType),
     failureReason: attribute(DEAD_LETTER_ATTRIBUTES.failureReason),
     failureMessage: attribute(DEAD_LETTER_ATTRIBUTES.failureMessage),
     sentAtMs: Number.isFinite(sent) ? sent : null,
   };
-}
-
-/** A message without attributes (sent by hand) still names its event when the body is a Stripe event. */
-function idFromBody(body: string | undefined): string | null {
-  try {
-    const id = (JSON.parse(body ?? '') as { id?: unknown }).id;
-    return typeof id === 'string' ? id : null;
-  } catch {
-    return null;
-  }
 }

@@ -7,6 +7,7 @@
  *   pk = PURCHASE#<purchaseId>  sk = HISTORY#<ts>#<evt>   append-only audit entries
  *   pk = PURCHASE#<purchaseId>  sk = PAYREF#<ref>         payment intent / charge pointers (GSI byPaymentRef)
  *   pk = EVENT#<eventId>        sk = FAILURE             why an event failed (read by the DLQ tooling; TTL)
+ *   pk = EVENT#<eventId>        sk = NOOP                an accepted event that concerns no purchase (TTL)
  * Idempotency table: Powertools' default layout (id, expiration TTL).
  */
 export const LEDGER_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;

@@ -1,5 +1,6 @@
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeadLetter, DeadLetterSink } from '../ports/dead-letter-sink';
+import { EVENT_MESSAGE_ATTRIBUTES } from './sqs-event-queue';
 
 /** Attributes a dead-lettered message carries beside the event's own (the DLQ tools read them). */
 export const DEAD_LETTER_ATTRIBUTES = {
@@ -17,8 +18,8 @@ export class SqsDeadLetterSink implements DeadLetterSink {
       // SQS caps attribute values at 256 KiB; the message is a sentence, but keep it bounded.
       [DEAD_LETTER_ATTRIBUTES.failureMessage]: { DataType: 'String', StringValue: letter.message.slice(0, 1000) || '-' },
     };
-    if (letter.eventId) attributes.eventId = { DataType: 'String', StringValue: letter.eventId };
-    if (letter.eventType) attributes.eventType = { DataType: 'String', StringValue: letter.eventType };
+    if (letter.eventId) attributes[EVENT_MESSAGE_ATTRIBUTES.eventId] = { DataType: 'String', StringValue: letter.eventId };
+    if (letter.eventType) attributes[EVENT_MESSAGE_ATTRIBUTES.eventType] = { DataType: 'String', StringValue: letter.eventType };
     await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: letter.body, MessageAttributes: attributes }));
   }
 }

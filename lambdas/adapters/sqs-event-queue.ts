@@ -14,6 +14,20 @@ export const EVENT_MESSAGE_ATTRIBUTES = {
   eventCreated: 'eventCreated',
 } as const;
 
+/**
+ * The Stripe event id a queued message is about: its `eventId` attribute, or else the body's `id`
+ * (a message sent by hand carries no attributes). Null when neither names one.
+ */
+export function queuedEventId(eventIdAttribute: string | null | undefined, body: string | null | undefined): string | null {
+  if (eventIdAttribute) return eventIdAttribute;
+  try {
+    const id = (JSON.parse(body ?? '') as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
 export class SqsEventQueue implements EventQueue {
   constructor(
     private readonly client: SQSClient,

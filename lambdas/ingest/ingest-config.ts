@@ -5,8 +5,11 @@
 import { parseSigningSecrets } from '../adapters/signing-secret-sources';
 import { ENV, parseStage, positiveIntEnv, requireEnv, type Stage } from '../config/env';
 
-/** 256 KiB (SQS's message limit) less room for the message attributes; the stack passes the same. */
-export const DEFAULT_MAX_BODY_BYTES = 261_120;
+/**
+ * SQS's message limit (256 KiB) less 1 KiB of room for the message attributes (eventId, eventType,
+ * eventCreated): the largest webhook body one message holds. The stack's default and upper bound.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 262_144 - 1_024;
 
 export type SigningSecretsConfig =
   | { kind: 'secretsManager'; secretId: string }

@@ -12,6 +12,7 @@
  * attempt leaves no idempotency record behind and a later redrive runs again.
  */
 import type { SQSRecord } from 'aws-lambda';
+import { EVENT_MESSAGE_ATTRIBUTES, queuedEventId } from '../adapters/sqs-event-queue';
 import { BUSINESS_RULE_REASONS, ProcessingError, isProcessingError } from '../domain/errors';
 import type { DeadLetterSink } from '../ports/dead-letter-sink';
 import type { PurchaseLedger } from '../ports/purchase-ledger';
@@ -32,8 +33,8 @@ export interface RecordProcessorDependencies {
 
 export function createRecordProcessor(deps: RecordProcessorDependencies): (record: SQSRecord) => Promise<void> {
   return async (record) => {
-    const eventId = record.messageAttributes?.eventId?.stringValue ?? eventIdFromBody(record.body);
-    const eventType = record.messageAttributes?.eventType?.stringValue ?? null;
+    const eventId = queuedEventId(record.messageAttributes?.[EVENT_MESSAGE_ATTRIBUTES.eventId]?.stringValue, record.body);
+    const eventType = record.messageAttributes?.[EVENT_MESSAGE_ATTRIBUTES.eventType]?.stringValue ?? null;
     try {
       const result = await deps.processEvent(record);
       // `replayed`: the idempotency store answered with an earlier run's result (Stripe retry, redrive, duplicate).
@@ -74,14 +75,5 @@ function classify(error: unknown): ProcessingError {
   const cause = (error as { cause?: unknown } | undefined)?.cause;
   if (isProcessingError(cause)) return cause;
   return new ProcessingError('internal_error', (error as Error | undefined)?.message ?? String(error), { cause: error });
-}
-
-function eventIdFromBody(body: string): string | null {
-  try {
-    const id = (JSON.parse(body) as { id?: unknown }).id;
-    return typeof id === 'string' ? id : null;
-  } catch {
-    return null;
-  }
 }
 

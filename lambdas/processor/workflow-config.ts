@@ -6,6 +6,9 @@
 import { parsePlansConfig, type PlansConfig } from '../domain/plans';
 import { ENV, credentialSourceEnv, parseStage, positiveIntEnv, requireEnv, type CredentialSource, type Stage } from '../config/env';
 
+/** Timeout of one Traffic Orchestrator call (the stack's default too). */
+export const DEFAULT_TO_TIMEOUT_MS = 5000;
+
 export interface WorkflowConfig {
   stage: Stage;
   ledgerTableName: string;
@@ -35,7 +38,7 @@ export function readWorkflowConfig(env: NodeJS.ProcessEnv = process.env): Workfl
     trafficOrchestrator: {
       apiUrl: requireEnv(env, ENV.toApiUrl),
       apiKey,
-      timeoutMs: positiveIntEnv(env, ENV.toTimeoutMs, 5000),
+      timeoutMs: positiveIntEnv(env, ENV.toTimeoutMs, DEFAULT_TO_TIMEOUT_MS),
     },
     plans: parsePlansConfig(plansJson),
     notifier: notifierKind === 'file' ? { kind: 'file', outboxDir: requireEnv(env, ENV.emailOutboxDir) } : { kind: 'ses' },

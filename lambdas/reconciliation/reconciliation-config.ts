@@ -17,6 +17,8 @@ export interface ReconciliationConfig {
 /** Stripe keeps events for 30 days; a window past that finds nothing more. */
 export const STRIPE_EVENT_RETENTION_SECONDS = 30 * 86_400;
 export const DEFAULT_STRIPE_API_URL = 'https://api.stripe.com';
+/** Timeout of one Stripe API call (the stack's default too). */
+export const DEFAULT_STRIPE_TIMEOUT_MS = 10_000;
 
 export function readReconciliationConfig(env: NodeJS.ProcessEnv = process.env): ReconciliationConfig {
   const apiKey = credentialSourceEnv(env, ENV.stripeApiKeySecretId, ENV.stripeApiKey);
@@ -45,9 +47,21 @@ export function readReconciliationConfig(env: NodeJS.ProcessEnv = process.env): 
     stripe: {
       apiUrl,
       apiKey,
-      timeoutMs: positiveIntEnv(env, ENV.stripeTimeoutMs, 10_000),
+      timeoutMs: positiveIntEnv(env, ENV.stripeTimeoutMs, DEFAULT_STRIPE_TIMEOUT_MS),
     },
     lookbackSeconds,
     settleSeconds,
   };
+}
+
+/**
+ * A Stripe secret or restricted key names its mode (`sk_test_…`, `rk_live_…`). A key of the other
+ * mode would compare the stage's ledger with the other mode's payments and requeue events the
+ * processor must not see, so it is refused before any call.
+ */
+export function checkStripeKeyMode(apiKey: string, stage: Stage): void {
+  const match = /^(sk|rk)_(test|live)_/.exec(apiKey);
+  if (!match) throw new Error('the Stripe API key is not a secret (sk_…) or restricted (rk_…) key');
+  // The stage names the mode it needs: test or live.
+  if (match[2] !== stage) throw new Error(`the Stripe API key is a ${match[2]}-mode key; the ${stage} stage needs a ${stage}-mode key`);
 }

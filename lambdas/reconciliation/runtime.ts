@@ -12,13 +12,12 @@ import { DynamoDbPurchaseLedger } from '../adapters/dynamodb-purchase-ledger';
 import { clientForCurrentCredential, readCredential } from '../adapters/secret-credentials';
 import { SqsEventQueue } from '../adapters/sqs-event-queue';
 import { StripeApiEventHistory } from '../adapters/stripe-event-history';
-import type { Stage } from '../config/env';
 import { METRICS_NAMESPACE, SERVICES } from '../observability/metric-names';
 import { powertoolsMetricsSink } from '../observability/metrics-sink';
 import { systemClock, type Clock } from '../ports/clock';
 import type { EventQueue } from '../ports/event-queue';
 import type { StripeEventHistory } from '../ports/stripe-event-history';
-import type { ReconciliationConfig } from './reconciliation-config';
+import { checkStripeKeyMode, type ReconciliationConfig } from './reconciliation-config';
 import { runReconciliation, type ReconciliationSummary } from './reconciliation-job';
 
 export type ReconciliationHandler = (event: unknown, context: Context) => Promise<ReconciliationSummary>;
@@ -29,18 +28,6 @@ export interface ReconciliationOverrides {
   clock?: Clock;
   /** Where lost events go back (default: SQS at the configured queue URL). The local pipeline also saves it to disk. */
   queue?: EventQueue;
-}
-
-/**
- * A Stripe secret or restricted key names its mode (`sk_test_…`, `rk_live_…`). A key of the other
- * mode would compare the stage's ledger with the other mode's payments and requeue events the
- * processor must not see, so it is refused before any call.
- */
-export function checkStripeKeyMode(apiKey: string, stage: Stage): void {
-  const match = /^(sk|rk)_(test|live)_/.exec(apiKey);
-  if (!match) throw new Error('the Stripe API key is not a secret (sk_…) or restricted (rk_…) key');
-  // The stage names the mode it needs: test or live.
-  if (match[2] !== stage) throw new Error(`the Stripe API key is a ${match[2]}-mode key; the ${stage} stage needs a ${stage}-mode key`);
 }
 
 export async function createReconciliationHandler(config: ReconciliationConfig, overrides: ReconciliationOverrides = {}): Promise<ReconciliationHandler> {

@@ -7,17 +7,15 @@
  * Pure: no constructs are created here, so the values can be unit-tested and read by docs/tests.
  */
 import type { Stage } from '../../lambdas/config/env';
-import { DEFAULT_STRIPE_API_URL, STRIPE_EVENT_RETENTION_SECONDS } from '../../lambdas/reconciliation/reconciliation-config';
+import { DEFAULT_MAX_BODY_BYTES } from '../../lambdas/ingest/ingest-config';
+import { DEFAULT_TO_TIMEOUT_MS } from '../../lambdas/processor/workflow-config';
+import { DEFAULT_STRIPE_API_URL, DEFAULT_STRIPE_TIMEOUT_MS, STRIPE_EVENT_RETENTION_SECONDS } from '../../lambdas/reconciliation/reconciliation-config';
 
 /** Stripe retries a webhook for up to 3 days in live mode; idempotency records must outlive that. */
 export const STRIPE_RETRY_WINDOW_SECONDS = 3 * 86_400;
 
-/** The largest SQS message body the ingest function can enqueue in one message. */
-export const SQS_MAX_MESSAGE_BYTES = 262_144;
-/** Room the message attributes (eventId, eventType, eventCreated) take inside SQS's size limit. */
-const MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES = 1_024;
-/** The largest webhook body that still fits one SQS message with its attributes. */
-export const MAX_WEBHOOK_BODY_BYTES = SQS_MAX_MESSAGE_BYTES - MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES;
+/** The largest webhook body that still fits one SQS message with its attributes (the ingest Lambda's own default). */
+export const MAX_WEBHOOK_BODY_BYTES = DEFAULT_MAX_BODY_BYTES;
 
 /**
  * The grace-escalation Lambda's timeout. Each run stops starting new purchases when less than one
@@ -139,13 +137,13 @@ const DEFAULTS = {
     maxBodyBytes: MAX_WEBHOOK_BODY_BYTES,
     idempotencyExpirySeconds: 4 * 86_400,
     toApiUrl: DEFAULT_TO_API_URL,
-    toTimeoutMs: 5000,
+    toTimeoutMs: DEFAULT_TO_TIMEOUT_MS,
     graceEscalationIntervalMinutes: 15,
     reconciliationIntervalMinutes: 60,
     // Stripe retries a webhook for 3 days; a day more, so a payment whose webhook never arrived is still in the window.
     reconciliationLookbackHours: 96,
     stripeApiUrl: DEFAULT_STRIPE_API_URL,
-    stripeTimeoutMs: 10_000,
+    stripeTimeoutMs: DEFAULT_STRIPE_TIMEOUT_MS,
     plansFile: DEFAULT_PLANS_FILE,
   },
   test: { logRetentionDays: 14 },

@@ -7,9 +7,12 @@ import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
-/** Until set, ingest fails its cold start with "no webhook signing secret configured" (Stripe keeps retrying meanwhile). */
+/** Until set, ingest answers every webhook 5xx ("no webhook signing secret configured" in its log), so Stripe keeps retrying. */
 export const SIGNING_SECRET_PLACEHOLDER = JSON.stringify({ signingSecrets: [] });
-/** Until set, Traffic Orchestrator answers 401 and the event goes to the DLQ with that reason. */
+/**
+ * Until set, the processor's cold start fails naming the secret: its batches return to the queue
+ * (processor-lambda-errors alarm) and, after maxReceiveCount, wait in the DLQ for the key.
+ */
 export const TO_API_KEY_PLACEHOLDER = 'unset: put the Traffic Orchestrator API key here (see docs/deploy.md)';
 /** Until set, the reconciliation job fails its cold start naming the secret (the reconciliation-lambda-errors alarm). */
 export const STRIPE_API_KEY_PLACEHOLDER = 'unset: put a Stripe restricted API key with read access to Events here (see docs/deploy.md)';

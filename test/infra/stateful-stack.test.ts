@@ -3,7 +3,7 @@ process.env.CDK_VALIDATION = 'false';
 
 import { Match } from 'aws-cdk-lib/assertions';
 import { parseSigningSecrets } from '../../lambdas/adapters/signing-secret-sources';
-import { checkStripeKeyMode } from '../../lambdas/reconciliation/runtime';
+import { checkStripeKeyMode } from '../../lambdas/reconciliation/reconciliation-config';
 import { STRIPE_API_KEY_PLACEHOLDER, TO_API_KEY_PLACEHOLDER } from '../../lib/constructs/service-secrets';
 import { IDEMPOTENCY_TTL_ATTRIBUTE, LEDGER_INDEXES, LEDGER_TTL_ATTRIBUTE } from '../../lambdas/adapters/ledger-schema';
 import { visibilityTimeoutFor, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/constructs/provisioning-queue';

@@ -1,5 +1,5 @@
 import { DEFAULT_STRIPE_API_URL, readReconciliationConfig } from '../../lambdas/reconciliation/reconciliation-config';
-import { checkStripeKeyMode } from '../../lambdas/reconciliation/runtime';
+import { checkStripeKeyMode } from '../../lambdas/reconciliation/reconciliation-config';
 
 const base = { STAGE: 'live', LEDGER_TABLE_NAME: 'ledger', QUEUE_URL: 'https://sqs.local/000000000000/provisioning', STRIPE_API_KEY_SECRET_ID: 'arn:stripe-key' };
 
