@@ -36,6 +36,8 @@ export const BUSINESS_RULE_REASONS: ReadonlySet<FailureReason> = new Set<Failure
 export class ProcessingError extends Error {
   readonly reason: FailureReason;
   readonly retryable: boolean;
+  /** The purchase the failing event concerns, once it is known (the DLQ tools show it). */
+  purchaseId: string | null = null;
 
   constructor(reason: FailureReason, message: string, options?: { cause?: unknown }) {
     super(message, options);

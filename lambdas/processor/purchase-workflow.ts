@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BillingEvent, ParsedStripeEvent } from '../domain/billing-event';
-import { ProcessingError } from '../domain/errors';
+import { ProcessingError, isProcessingError } from '../domain/errors';
 import {
   applyEvent,
   escalateGrace,
@@ -75,7 +75,12 @@ export class PurchaseWorkflow {
     if (event.kind === 'no_purchase') return this.recordNoPurchase(event, event.reason);
     const purchaseId = await this.resolvePurchaseId(event);
     if (!purchaseId) return this.recordNoPurchase(event, 'invoice without a subscription: not a licensed purchase');
-    return this.withPurchase(purchaseId, event.eventId, event.eventType, (state) => applyEvent(state, event, this.deps.plans), event.created);
+    try {
+      return await this.withPurchase(purchaseId, event.eventId, event.eventType, (state) => applyEvent(state, event, this.deps.plans), event.created);
+    } catch (error) {
+      if (isProcessingError(error)) error.purchaseId ??= purchaseId;
+      throw error;
+    }
   }
 
   /** An accepted event that concerns no licensed purchase: recorded, so nothing vanishes, and done. */

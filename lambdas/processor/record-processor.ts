@@ -47,10 +47,10 @@ export function createRecordProcessor(deps: RecordProcessorDependencies): (recor
       const failure = classify(error);
       deps.metrics.count(METRIC.eventFailed);
       if (BUSINESS_RULE_REASONS.has(failure.reason)) deps.metrics.count(METRIC.businessRuleViolation);
-      const details = { eventId, eventType, reason: failure.reason, retryable: failure.retryable, error: failure.message };
+      const details = { eventId, eventType, purchaseId: failure.purchaseId, reason: failure.reason, retryable: failure.retryable, error: failure.message };
       if (eventId) {
         await deps.ledger.recordFailure(
-          { eventId, eventType, purchaseId: null, reason: failure.reason, retryable: failure.retryable, message: failure.message },
+          { eventId, eventType, purchaseId: failure.purchaseId, reason: failure.reason, retryable: failure.retryable, message: failure.message },
           deps.clock.nowMs(),
         );
       }

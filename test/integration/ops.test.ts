@@ -52,7 +52,7 @@ describe('the operations over the DLQ and the ledger the processor fills', () =>
     const rows = await listDeadLetters(dlq, h.ledger);
     expect(rows).toHaveLength(2);
     expect(rows.find((row) => row.eventId === invoice.id)).toMatchObject({
-      eventType: 'invoice.paid', reason: 'unknown_purchase', attempts: 3, message: `invoice.paid ${invoice.id} refers to a purchase the ledger does not know yet`,
+      eventType: 'invoice.paid', purchaseId: subscriptionId, reason: 'unknown_purchase', attempts: 3, message: `invoice.paid ${invoice.id} refers to a purchase the ledger does not know yet`,
     });
     expect(rows.find((row) => row.eventId === unmapped.id)).toMatchObject({ eventType: 'customer.subscription.created', reason: 'unknown_price' });
     // Reading leaves everything where it was.
