@@ -3,7 +3,8 @@
  * deliveries and reads the /local views. Used by the demo and the integration test.
  */
 import { signStripePayload } from '../test/support/stripe-events';
-import type { AppliedLicense, PurchaseFacts } from '../lambdas/domain/purchase';
+import type { PurchaseSummary } from '../lambdas/processor/purchase-summary';
+import type { PurchaseReport } from '../ops/operations';
 import type { LicenseView } from './local-traffic-orchestrator';
 
 export type { LicenseView };
@@ -24,18 +25,7 @@ export interface EventStatus {
 }
 
 /** GET /local/purchases/:id: the ledger's facts about a purchase, the license as last applied (no key), and the audit history. */
-export type PurchaseView = PurchaseFacts & {
-  purchaseId: string;
-  kind: string;
-  customerId: string | null;
-  email: string | null;
-  /** Why the license was revoked (final), or null. */
-  revoked: string | null;
-  license: Omit<AppliedLicense, 'licenseKey' | 'createdAtMs'> | null;
-  /** E-mails decided but not sent yet (e.g. waiting for the license to exist). */
-  emailsWaiting: string[];
-  history: Array<{ at: string; sourceId: string; sourceType: string; outcome: string; notes: string[] }>;
-};
+export type PurchaseView = PurchaseSummary & Omit<PurchaseReport, 'summary'>;
 
 export interface PipelineStatus {
   status: 'ok';

@@ -33,6 +33,7 @@ import { createGraceEscalationHandler } from '../lambdas/grace-escalation/runtim
 import { readReconciliationConfig } from '../lambdas/reconciliation/reconciliation-config';
 import { createReconciliationHandler } from '../lambdas/reconciliation/runtime';
 import { loadPlansFile } from '../lib/config/plans-file';
+import { describePurchase } from '../ops/operations';
 import type { PurchaseView } from './local-client';
 import { ConsoleMetrics, formatLine, ReadableLogger, type ConsoleOutput } from './console-output';
 import { lockDataFolder } from './data-folder-lock';
@@ -257,31 +258,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions, output: 
         scheduledJobs,
       }),
       licenses: async (purchase) => ({ builtIn: to.builtIn, licenses: await to.list(purchase) }),
+      // The ops tool's purchase report (never the key), flattened for the local view.
       purchase: async (purchaseId): Promise<PurchaseView | null> => {
-        const state = await ledger.get(purchaseId);
-        if (!state) return null;
-        const history = await ledger.history(purchaseId);
-        const license = state.license;
-        return {
-          purchaseId,
-          kind: state.kind,
-          customerId: state.customerId,
-          email: state.email,
-          ...state.facts,
-          revoked: state.revoked?.reason ?? null,
-          // Never the key.
-          license: license && {
-            licenseId: license.licenseId, planId: license.planId, tier: license.tier, maxDomains: license.maxDomains, status: license.status, expiresAt: license.expiresAt,
-          },
-          emailsWaiting: state.outbox.map((intent) => intent.template),
-          history: history.map((entry) => ({
-            at: new Date(entry.atMs).toISOString(),
-            sourceId: entry.sourceId,
-            sourceType: entry.sourceType,
-            outcome: entry.outcome,
-            notes: entry.notes,
-          })),
-        };
+        const report = await describePurchase(ledger, purchaseId);
+        if (!report) return null;
+        const { summary, ...rest } = report;
+        return { ...summary, ...rest };
       },
       event: async (eventId) => {
         const failure = await ledger.getFailure(eventId);

@@ -7,7 +7,7 @@
  * Read-only but for `redrive`, which only moves messages; the processor does the rest.
  */
 import type { FailureRecord, PurchaseLedger } from '../lambdas/ports/purchase-ledger';
-import { summarizePurchase } from '../lambdas/processor/purchase-summary';
+import { summarizePurchase, type PurchaseSummary } from '../lambdas/processor/purchase-summary';
 import type { DeadLetterMessage, DeadLetterQueue } from './sqs-dead-letter-queue';
 
 export interface DeadLetterRow {
@@ -53,7 +53,7 @@ export interface PurchaseReport {
   purchaseId: string;
   customerId: string | null;
   email: string | null;
-  summary: Record<string, unknown>;
+  summary: PurchaseSummary;
   /** E-mails decided but not sent yet (a retry sends them). */
   emailsWaiting: string[];
   history: Array<{ at: string; sourceId: string; sourceType: string; outcome: string; notes: string[] }>;

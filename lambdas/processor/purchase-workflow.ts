@@ -121,8 +121,9 @@ export class PurchaseWorkflow {
           atMs: this.deps.clock.nowMs(),
           outcome: decision.outcome,
           notes: decision.notes,
-          before: stored ? summarizePurchase(stored) : null,
-          after: summarizePurchase(state),
+          // Spread: the audit entry keeps a plain record (older entries may have another shape).
+          before: stored ? { ...summarizePurchase(stored) } : null,
+          after: { ...summarizePurchase(state) },
         });
         // Pointers before the state that lists them (idempotent puts), for the same reason.
         for (const ref of state.paymentRefs.filter((r) => !stored?.paymentRefs.includes(r))) await ledger.linkPaymentRef(purchaseId, ref);
