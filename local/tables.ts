@@ -1,6 +1,6 @@
 /** Creates the ledger and idempotency tables on a DynamoDB endpoint (dynalite), with the deployed key schema. */
 import { CreateTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IDEMPOTENCY_KEYS, LEDGER_INDEXES, LEDGER_KEYS } from '../lambdas/adapters/ledger-schema';
+import { IDEMPOTENCY_KEYS, LEDGER_INDEXES, LEDGER_KEYS, indexSortKeyType } from '../lambdas/adapters/ledger-schema';
 
 export async function createTables(client: DynamoDBClient, names: { ledger: string; idempotency: string }): Promise<void> {
   const indexes = Object.values(LEDGER_INDEXES);
@@ -8,12 +8,12 @@ export async function createTables(client: DynamoDBClient, names: { ledger: stri
     TableName: names.ledger,
     BillingMode: 'PAY_PER_REQUEST',
     KeySchema: [{ AttributeName: LEDGER_KEYS.partitionKey, KeyType: 'HASH' }, { AttributeName: LEDGER_KEYS.sortKey, KeyType: 'RANGE' }],
-    AttributeDefinitions: [
-      { AttributeName: LEDGER_KEYS.partitionKey, AttributeType: 'S' },
-      { AttributeName: LEDGER_KEYS.sortKey, AttributeType: 'S' },
-      ...indexes.map((index) => ({ AttributeName: index.partitionKey, AttributeType: 'S' as const })),
-      { AttributeName: LEDGER_INDEXES.byGraceDeadline.sortKey, AttributeType: 'N' },
-    ],
+    // Every key attribute of the table and its indexes, once each (several indexes sort by pk).
+    AttributeDefinitions: [...new Map<string, 'S' | 'N'>([
+      [LEDGER_KEYS.partitionKey, 'S'],
+      [LEDGER_KEYS.sortKey, 'S'],
+      ...indexes.flatMap((index): Array<[string, 'S' | 'N']> => [[index.partitionKey, 'S'], [index.sortKey, indexSortKeyType(index)]]),
+    ])].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
     GlobalSecondaryIndexes: indexes.map((index) => ({
       IndexName: index.name,
       KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' as const }, { AttributeName: index.sortKey, KeyType: 'RANGE' as const }],

@@ -21,6 +21,13 @@ export const LEDGER_INDEXES = {
   byGraceDeadline: { name: 'byGraceDeadline', partitionKey: 'graceBucket', sortKey: 'graceNextAt', sortKeyType: 'N' },
 } as const;
 
+export type LedgerIndex = (typeof LEDGER_INDEXES)[keyof typeof LEDGER_INDEXES];
+
+/** The DynamoDB type of an index's sort key: string unless the index says number. */
+export function indexSortKeyType(index: LedgerIndex): 'S' | 'N' {
+  return 'sortKeyType' in index ? index.sortKeyType : 'S';
+}
+
 /** TTL attribute of the ledger table (failure records expire; purchases and history never do). */
 export const LEDGER_TTL_ATTRIBUTE = 'ttl';
 

@@ -12,6 +12,7 @@ import {
   LEDGER_INDEXES,
   LEDGER_KEYS,
   LEDGER_TTL_ATTRIBUTE,
+  indexSortKeyType,
 } from '../../lambdas/adapters/ledger-schema';
 import { stageResourceNames } from '../config/stage-config';
 
@@ -56,7 +57,7 @@ export class LedgerTables extends Construct {
       this.ledger.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: S },
-        sortKey: { name: index.sortKey, type: 'sortKeyType' in index && index.sortKeyType === 'N' ? N : S },
+        sortKey: { name: index.sortKey, type: indexSortKeyType(index) === 'N' ? N : S },
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
