@@ -12,6 +12,7 @@ import {
   checkoutCompleted,
   disputeEvent,
   invoiceEvent,
+  invoicePaymentPaid,
   subscriptionEvent,
   type StripeApiVersion,
   type StripeEventJson,
@@ -101,9 +102,16 @@ export function customerLife(plans: PlansConfig, options: { now: number; runId: 
     customerEmail: customer.email,
     priceId: proPrice,
     amount: 4900,
+    // As Stripe sends it from basil on: the webhook's invoice does not list its payments...
+    paymentsIncluded: false,
     ...common,
     ...values,
   });
+  // ...so a paid invoice comes with invoice_payment.paid, naming the payment (a later dispute points at it).
+  const paidInvoice = (values: Parameters<typeof invoice>[1]) => [
+    invoice('invoice.paid', values),
+    invoicePaymentPaid(VERSION, { eventId: eventId(), created: values.created + 1, invoiceId: values.invoiceId, paymentIntentId: values.paymentIntentId, amount: 4900 }),
+  ];
   const dispute = { disputeId: id('dp'), chargeId: id('ch', 'r3'), paymentIntentId: id('pi', 'r3') };
 
   const steps: DemoStep[] = [
@@ -125,16 +133,16 @@ export function customerLife(plans: PlansConfig, options: { now: number; runId: 
           amountTotal: 4900,
           metadata: { to_product_id: plans.productId, to_license_tier: 'professional' },
         }),
-        invoice('invoice.paid', { created: t0 + 3, invoiceId: id('in', '1'), billingReason: 'subscription_create', periodStart: t0, periodEnd: p1, paymentIntentId: id('pi', 'r1') }),
+        ...paidInvoice({ created: t0 + 3, invoiceId: id('in', '1'), billingReason: 'subscription_create', periodStart: t0, periodEnd: p1, paymentIntentId: id('pi', 'r1') }),
       ],
       expect: { licenseStatus: 'active', planId: proPlan, expiresAtLeast: p1, emails: ['license_delivered'] },
-      explain: 'A license was created at Traffic Orchestrator (exactly one, whatever order the three events arrive in) and its key e-mailed.',
+      explain: 'A license was created at Traffic Orchestrator (exactly one, whatever order the events arrive in) and its key e-mailed.',
     },
     {
       title: 'Renew',
       at: p1,
       story: 'A month later Stripe charges the card for the next month.',
-      events: [invoice('invoice.paid', { created: p1 + HOUR, invoiceId: id('in', '2'), billingReason: 'subscription_cycle', periodStart: p1, periodEnd: p2, paymentIntentId: id('pi', 'r2') })],
+      events: paidInvoice({ created: p1 + HOUR, invoiceId: id('in', '2'), billingReason: 'subscription_cycle', periodStart: p1, periodEnd: p2, paymentIntentId: id('pi', 'r2') }),
       expect: { licenseStatus: 'active', planId: proPlan, expiresAtLeast: p2, emails: [] },
       explain: "The license now runs to the end of the paid period (the invoice line's period end). No e-mail: Stripe sends the receipt.",
     },
@@ -156,7 +164,7 @@ export function customerLife(plans: PlansConfig, options: { now: number; runId: 
       title: 'Payment recovered',
       at: p2 + 3 * DAY,
       story: "Three days later Stripe's retry succeeds.",
-      events: [invoice('invoice.paid', { created: p2 + 3 * DAY, invoiceId: id('in', '3'), billingReason: 'subscription_cycle', periodStart: p2, periodEnd: p3, paymentIntentId: dispute.paymentIntentId, attemptCount: 2 })],
+      events: paidInvoice({ created: p2 + 3 * DAY, invoiceId: id('in', '3'), billingReason: 'subscription_cycle', periodStart: p2, periodEnd: p3, paymentIntentId: dispute.paymentIntentId, attemptCount: 2 }),
       expect: {
         licenseStatus: 'active',
         planId: proPlan,
